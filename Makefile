@@ -1,0 +1,49 @@
+# dlkit course: one command per job. Every target bootstraps .venv when it is
+# missing or older than pyproject.toml (idempotent: a second run installs nothing).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# CI pins the CPU-only torch build; elsewhere pip resolves torch as usual.
+# Set CONSTRAINTS=.ci/constraints.txt to get the CI pins locally.
+CONSTRAINTS ?= $(if $(CI),.ci/constraints.txt,)
+PIP_C  := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
+STAMP  := $(VENV)/.dlkit-installed
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lab release release-check bench clean-venv help
+
+help:
+	@echo "make demo     set up, regenerate lessons, run every solution, grade a sample class"
+	@echo "make test     set up and run the test suite"
+	@echo "make lab      open JupyterLab on lessons/"
+	@echo "make release  regenerate lessons/ from solutions/ with nbgrader"
+	@echo "make bench    run the benchmarks"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml $(wildcard .ci/constraints.txt)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(PIP_C) -e '.[dev]'
+	@touch $@
+
+demo: $(STAMP)
+	$(PY) -m autograder demo
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab lessons/
+
+release: $(STAMP)
+	$(PY) -m autograder release
+
+release-check: $(STAMP)
+	$(PY) -m autograder release --check
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,17 @@
+"""dlkit: the helper package every lesson of the course imports.
+
+Submodules, named after what a learner does with them:
+
+- ``dlkit.checks``     what a lesson's check cells call
+- ``dlkit.reference``  numpy reference implementations (PyTorch semantics)
+- ``dlkit.gradcheck``  numerical gradients for checking a backward pass
+- ``dlkit.data``       offline datasets and real downloaders
+- ``dlkit.plot``       figures and widgets
+- ``dlkit.train``      device, seeding and a training loop
+- ``dlkit.setup``      the first cell of every lesson
+"""
+
+__version__ = "0.1.0"
+
+#: Where the course lives; the Colab setup cell installs dlkit from here.
+REPOSITORY_URL = "https://github.com/dlkit-course/dlkit"
