@@ -70,3 +70,74 @@ def check_dim(actual: int, expected: int, what: str, fix: str = "") -> None:
 def result_dtype(*arrays: np.ndarray) -> np.dtype:
     """The floating dtype a computation over ``arrays`` returns (float64 wins over float32)."""
     return np.result_type(*[a.dtype for a in arrays])
+
+
+# ---- appended by the reference (dense nets) engineer -----------------------
+
+
+def check_real(value, name: str, *, low: float | None = None, high: float | None = None,
+               low_inclusive: bool = True, high_inclusive: bool = True) -> float:
+    """Return ``value`` as a Python float, or raise when it is not a real number in range.
+
+    Rejects bools, strings, arrays and None with a TypeError; out-of-range values
+    (``low``/``high``, inclusive unless told otherwise) with a ValueError.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} ({value!r}).")
+    value = float(value)
+    if np.isnan(value):
+        raise ValueError(f"{name} must be a number, got nan.")
+    too_low = low is not None and (value < low if low_inclusive else value <= low)
+    too_high = high is not None and (value > high if high_inclusive else value >= high)
+    if too_low or too_high:
+        lo = "-inf" if low is None else f"{low}"
+        hi = "inf" if high is None else f"{high}"
+        interval = ("[" if low_inclusive else "(") + f"{lo}, {hi}" + ("]" if high_inclusive else ")")
+        raise ValueError(f"{name} must be in {interval}, got {value}.")
+    return value
+
+
+def check_int(value, name: str, *, low: int | None = None) -> int:
+    """Return ``value`` as a Python int (at least ``low`` when given), or raise a helpful error."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} ({value!r}).")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be at least {low}, got {value}.")
+    return value
+
+
+def check_axis(axis, x: np.ndarray, name: str) -> int:
+    """Return ``axis`` normalised to ``[0, x.ndim)``, or raise when ``x`` has no such axis."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an integer, got {type(axis).__name__} ({axis!r}).")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"axis {axis} is out of range for {name} of shape {x.shape} ({x.ndim} dimensions); "
+            f"use an axis in [{-x.ndim}, {x.ndim - 1}], e.g. -1 for the last one."
+        )
+    return int(axis) % x.ndim
+
+
+def check_min_ndim(x: np.ndarray, name: str, ndim: int, layout: str = "") -> None:
+    """Raise a ValueError when ``x`` has fewer than ``ndim`` dimensions (``layout`` names them)."""
+    if x.ndim < ndim:
+        want = f" ({layout})" if layout else ""
+        raise ValueError(f"{name} must have at least {ndim} dimensions{want}, got shape {x.shape}.")
+
+
+def check_cache(cache, expected: type, producer: str):
+    """Return ``cache`` when it is an ``expected`` instance, else say which forward makes one."""
+    if not isinstance(cache, expected):
+        raise TypeError(
+            f"cache must be the {expected.__name__} returned by {producer}, got {type(cache).__name__}. "
+            f"Pass the second value that {producer} returned."
+        )
+    return cache
+
+
+def check_shape(a: np.ndarray, shape: tuple, name: str, what: str = "") -> None:
+    """Raise a ValueError when ``a.shape != shape``; ``what`` says where ``shape`` comes from."""
+    if tuple(a.shape) != tuple(shape):
+        source = f" ({what})" if what else ""
+        raise ValueError(f"{name} must have shape {tuple(shape)}{source}, got {a.shape}.")
