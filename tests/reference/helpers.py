@@ -1,0 +1,41 @@
+"""Small helpers shared by the tests/reference tests: torch conversion and parity asserts."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from dlkit.gradcheck import relative_error
+from tests.reference.strategies import PARITY_TOL
+
+
+def t(x, requires_grad: bool = False):
+    """A torch tensor holding a copy of ``x`` (None stays None), same dtype."""
+    if x is None:
+        return None
+    return torch.tensor(np.array(x), requires_grad=requires_grad)
+
+
+def assert_parity(ours, theirs, what: str = "", tol: float | None = None) -> None:
+    """Assert ``relative_error(ours, theirs) < tol`` (tolerance from ``PARITY_TOL`` by dtype) and same dtype/shape."""
+    if isinstance(theirs, torch.Tensor):
+        theirs = theirs.detach().numpy()
+    assert isinstance(ours, np.ndarray), f"{what}: expected a numpy array, got {type(ours).__name__}"
+    assert ours.shape == theirs.shape, f"{what}: shape {ours.shape} != torch {theirs.shape}"
+    assert ours.dtype == theirs.dtype, f"{what}: dtype {ours.dtype} != torch {theirs.dtype}"
+    tol = PARITY_TOL[ours.dtype] if tol is None else tol
+    err = relative_error(ours, theirs)
+    assert err < tol, f"{what}: relative error {err:.3g} >= {tol:g} ({ours.dtype})"
+
+
+def snapshot(*arrays):
+    """Copies of ``arrays`` to compare against after a call (None stays None)."""
+    return [None if a is None else np.array(a, copy=True) for a in arrays]
+
+
+def assert_unchanged(before, after, names) -> None:
+    """Assert every array in ``after`` still equals its copy in ``before`` (bit for bit, NaN-safe)."""
+    for b, a, name in zip(before, after, names):
+        if b is None:
+            continue
+        assert np.array_equal(a, b, equal_nan=True), f"{name} was modified in place"
