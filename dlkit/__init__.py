@@ -15,3 +15,13 @@ __version__ = "0.1.0"
 
 #: Where the course lives; the Colab setup cell installs dlkit from here.
 REPOSITORY_URL = "https://github.com/dlkit-course/dlkit"
+
+
+def start(seed: int = 0, *, quiet: bool = False):
+    """Seed every RNG and print the device; the setup cell of every lesson calls this.
+
+    See :func:`dlkit.notebook.start`.
+    """
+    from dlkit.notebook import start as _start
+
+    return _start(seed, quiet=quiet)

@@ -1,0 +1,423 @@
+"""The machinery behind every check cell: exercises and checks as data.
+
+A check is data, not a free-form ``assert``: an :class:`Exercise` names the
+function a student writes, the reference that is the answer key, and the
+inputs to try (fixed *visible* cases, and *hidden* cases drawn from a seed).
+Checking a case has three separate steps, so the autograder can run them in
+different processes:
+
+1. :func:`call_student` runs the student's function on copies of the inputs
+   and returns an :class:`Outcome`: the output as plain float arrays, or the
+   error it raised. This is the only step that runs student code.
+2. :func:`expected_output` runs the reference on the same inputs.
+3. :func:`judge` compares the two as plain arrays and returns a
+   :class:`Verdict` with a student-facing message. It never calls a method of
+   anything the student returned, so an object with a rigged ``__eq__`` or
+   ``__abs__`` cannot pass.
+
+:func:`run` does all three in one process: that is what students see in
+JupyterLab or Colab when they run a check cell.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+#: Environment variable with the instructor's seed for hidden cases.
+HIDDEN_SEED_ENV = "DLKIT_HIDDEN_SEED"
+DEFAULT_HIDDEN_SEED = 20261123
+
+
+class CheckFailed(AssertionError):
+    """A check cell found a wrong answer. The message says what and hints how to fix it."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of inputs for an exercise.
+
+    ``args``/``kwargs`` hold plain data only: numpy arrays, Python numbers,
+    strings, booleans. ``label`` says in words what the case tries
+    ("large negative inputs"); ``hint`` is shown when this case fails.
+    """
+
+    args: tuple
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    label: str = ""
+    hint: str = ""
+    #: (rtol, atol) for this case instead of the exercise's, e.g. for float32 inputs.
+    tol: tuple[float, float] | None = None
+
+    def copy_inputs(self) -> tuple[tuple, dict]:
+        """Fresh deep copies of the inputs, so nobody can change the originals."""
+        return copy.deepcopy(self.args), copy.deepcopy(dict(self.kwargs))
+
+    def describe(self) -> str:
+        parts = [_describe_value(a) for a in self.args]
+        parts += [f"{k}={_describe_value(v)}" for k, v in self.kwargs.items()]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A graded exercise: what the student writes and how it is checked.
+
+    Args:
+        id: ``"NN.name"``, e.g. ``"01.sigmoid"``; the check cell names it.
+        function: the name the student's function has in the notebook.
+        reference: the answer key, called with a case's inputs.
+        visible: returns the fixed cases that the check cell shows students.
+        hidden: draws hidden cases from a ``numpy.random.Generator``; the
+            autograder seeds it with the instructor's seed at grade time.
+        rtol, atol: tolerances of the comparison (``|got - expected| <= atol + rtol*|expected|``).
+        strict_float: run the student's code with numpy overflow, invalid
+            operations and division by zero turned into errors, so an
+            implementation that overflows is rejected even if the final
+            value happens to come out right.
+        forbidden: dotted names the student may not call for this exercise
+            (``"numpy.tanh"``); the reference implementation is always forbidden.
+        hint: the general hint shown with any failure.
+    """
+
+    id: str
+    function: str
+    reference: Callable[..., Any]
+    visible: Callable[[], Sequence[Case]]
+    hidden: Callable[[np.random.Generator], Sequence[Case]]
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    strict_float: bool = False
+    forbidden: tuple[str, ...] = ()
+    hint: str = ""
+
+    def cases(self, *, hidden: bool = False, seed: int | None = None) -> list[Case]:
+        """The visible cases, or hidden cases drawn from ``seed``."""
+        if not hidden:
+            return list(self.visible())
+        return list(self.hidden(np.random.default_rng(hidden_seed(seed, self.id))))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the student's function did with one case: plain data only.
+
+    ``output`` is a tuple of float64 arrays (one per returned value), or None
+    when the call failed; ``error`` is then a one-line description.
+    """
+
+    output: tuple[np.ndarray, ...] | None
+    error: str | None = None
+    mutated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of judging one case; ``message`` is written for the student."""
+
+    passed: bool
+    message: str
+
+
+def hidden_seed(seed: int | None, exercise_id: str) -> int:
+    """Combine the instructor's seed with the exercise id into the seed of its hidden cases."""
+    if seed is None:
+        seed = int(os.environ.get(HIDDEN_SEED_ENV, DEFAULT_HIDDEN_SEED))
+    mixed = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, *exercise_id.encode()])
+    return int(mixed.generate_state(1)[0])
+
+
+# -- registry -----------------------------------------------------------------
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add an exercise to the registry (lesson modules call this on import)."""
+    if exercise.id in _REGISTRY and _REGISTRY[exercise.id] is not exercise:
+        raise ValueError(f"exercise id {exercise.id!r} is registered twice")
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def get(exercise_id: str) -> Exercise:
+    """Look up an exercise by id, importing its lesson's check module on first use."""
+    if exercise_id not in _REGISTRY:
+        lesson = exercise_id.split(".", 1)[0]
+        if not lesson.isdigit():
+            raise KeyError(f"exercise ids look like '01.sigmoid', got {exercise_id!r}")
+        try:
+            __import__(f"dlkit.checks.lesson{lesson}")
+        except ModuleNotFoundError as exc:
+            raise KeyError(f"no checks for lesson {lesson} (looked for dlkit.checks.lesson{lesson})") from exc
+    try:
+        return _REGISTRY[exercise_id]
+    except KeyError:
+        known = sorted(k for k in _REGISTRY if k.startswith(exercise_id.split(".", 1)[0] + "."))
+        raise KeyError(f"unknown exercise {exercise_id!r}; this lesson has {known}") from None
+
+
+def all_exercises(lesson: str) -> list[Exercise]:
+    """Every exercise of a lesson (``"01"``), in registration order."""
+    __import__(f"dlkit.checks.lesson{lesson}")
+    return [ex for key, ex in _REGISTRY.items() if key.startswith(lesson + ".")]
+
+
+# -- step 1: run the student's code (the only step that does) ------------------
+
+class ForbiddenCall(RuntimeError):
+    """Raised when a student's function calls something the exercise forbids."""
+
+
+def call_student(exercise: Exercise, fn: Callable[..., Any], case: Case) -> Outcome:
+    """Call ``fn`` on copies of the case's inputs and capture its output as plain data."""
+    if not callable(fn):
+        return Outcome(None, f"`{exercise.function}` is not a function (got {type(fn).__name__})")
+    args, kwargs = case.copy_inputs()
+    pristine = case.copy_inputs()
+    try:
+        with _forbid(exercise), _float_errors(exercise.strict_float):
+            result = fn(*args, **kwargs)
+    except NotImplementedError:
+        return Outcome(None, "not implemented yet: replace `raise NotImplementedError()` with your code")
+    except ForbiddenCall as exc:
+        return Outcome(None, str(exc))
+    except FloatingPointError as exc:
+        return Outcome(None, f"numerical trouble: {exc} (numpy overflowed or divided by zero)")
+    except Exception as exc:  # the student's error, reported to the student
+        return Outcome(None, f"raised {type(exc).__name__}: {exc}")
+    mutated = tuple(_changed_inputs(pristine, (args, kwargs)))
+    try:
+        output = to_plain(result)
+    except TypeError as exc:
+        return Outcome(None, str(exc), mutated)
+    return Outcome(output, None, mutated)
+
+
+def to_plain(result: Any) -> tuple[np.ndarray, ...]:
+    """Convert a returned value into a tuple of float64 numpy arrays.
+
+    Accepts numpy arrays and numpy/Python numbers, torch tensors, and a tuple
+    or list of those (for functions that return several values). Anything
+    else, including ndarray subclasses' own behaviour, is not trusted: values
+    are copied into fresh base-class arrays.
+    """
+    items = result if isinstance(result, tuple) else (result,)
+    out = []
+    for item in items:
+        if type(item).__module__.startswith("torch") and hasattr(item, "detach"):
+            item = item.detach().cpu().numpy()
+        if isinstance(item, (bool, np.bool_)):
+            raise TypeError(f"expected numbers, got a boolean ({item!r})")
+        if isinstance(item, (int, float, np.integer, np.floating)):
+            out.append(np.array(float(item), dtype=np.float64))
+            continue
+        if isinstance(item, list):
+            item = np.array(item, dtype=object)
+        if not isinstance(item, np.ndarray):
+            raise TypeError(f"expected a numpy array, got {type(item).__name__}")
+        base = np.asarray(item).view(np.ndarray)
+        if base.dtype.kind not in "fiu":
+            raise TypeError(f"expected an array of numbers, got dtype {base.dtype}")
+        out.append(np.array(base, dtype=np.float64, copy=True, subok=False))
+    return tuple(out)
+
+
+# -- step 2: the answer key -----------------------------------------------------
+
+def expected_output(exercise: Exercise, case: Case) -> tuple[np.ndarray, ...]:
+    """The reference output for a case, as plain float64 arrays."""
+    args, kwargs = case.copy_inputs()
+    return to_plain(exercise.reference(*args, **kwargs))
+
+
+# -- step 3: compare (pure; no student code runs here) --------------------------
+
+def judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Sequence[np.ndarray]) -> Verdict:
+    """Compare a student's outcome with the expected output and explain any difference."""
+    where = f"`{exercise.function}({case.describe()})`" + (f" [{case.label}]" if case.label else "")
+    hint = case.hint or exercise.hint
+    hint_text = f"\n  Hint: {hint}" if hint else ""
+    if outcome.error is not None:
+        return Verdict(False, f"{where} {outcome.error}.{hint_text}")
+    if outcome.mutated:
+        return Verdict(False, f"{where} changed its input {', '.join(outcome.mutated)} in place; "
+                              f"return a new array instead (e.g. work on a copy).{hint_text}")
+    got = outcome.output
+    if got is None or len(got) != len(expected):
+        n = 0 if got is None else len(got)
+        return Verdict(False, f"{where} returned {n} value(s), expected {len(expected)}.{hint_text}")
+    for k, (g, e) in enumerate(zip(got, expected)):
+        which = f" (returned value {k + 1})" if len(expected) > 1 else ""
+        if g.shape != e.shape:
+            return Verdict(False, f"{where}{which} has shape {g.shape}, expected {e.shape}.{hint_text}")
+        rtol, atol = case.tol or (exercise.rtol, exercise.atol)
+        bad = ~_close(g, e, rtol, atol)
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            n_bad = int(bad.sum())
+            loc = f"at index {idx}" if idx else ""
+            return Verdict(False, f"{where}{which} is wrong {loc}: expected {e[idx]!r}, got {g[idx]!r} "
+                                  f"({n_bad} of {e.size} entries differ).{hint_text}")
+    return Verdict(True, "ok")
+
+
+def _close(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """Elementwise closeness; NaN matches NaN only where the reference is NaN too."""
+    both_nan = np.isnan(got) & np.isnan(expected)
+    same_inf = np.isinf(got) & np.isinf(expected) & (np.sign(got) == np.sign(expected))
+    with np.errstate(invalid="ignore"):
+        near = np.abs(got - expected) <= atol + rtol * np.abs(expected)
+    return both_nan | same_inf | (near & np.isfinite(got))
+
+
+# -- all three in one process: what a check cell does ---------------------------
+
+def run(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False, seed: int | None = None,
+        quiet: bool = False) -> int:
+    """Check a student's function against every case of an exercise.
+
+    Raises :class:`CheckFailed` (an AssertionError) at the first failing case,
+    with a message that says what was expected, what came back and a hint.
+    Prints a one-line confirmation and returns the number of cases passed.
+    """
+    exercise = get(exercise_id)
+    cases = exercise.cases(hidden=hidden, seed=seed)
+    for number, case in enumerate(cases, start=1):
+        outcome = call_student(exercise, fn, case)
+        verdict = judge(exercise, case, outcome, expected_output(exercise, case))
+        if not verdict.passed:
+            kind = "hidden check" if hidden else "check"
+            raise CheckFailed(f"{exercise.function}: {kind} {number} of {len(cases)} failed.\n  {verdict.message}")
+    if not quiet:
+        kind = "hidden checks" if hidden else "checks"
+        print(f"✔ {exercise.function}: all {len(cases)} {kind} passed.")
+    return len(cases)
+
+
+# -- helpers ----------------------------------------------------------------------
+
+def _describe_value(v: Any) -> str:
+    if isinstance(v, np.ndarray):
+        if v.size <= 6:
+            return np.array2string(v, precision=4, separator=", ")
+        return f"<{v.dtype} array of shape {v.shape}>"
+    return repr(v)
+
+
+def _changed_inputs(before: tuple[tuple, dict], after: tuple[tuple, dict]) -> list[str]:
+    changed = []
+    for i, (b, a) in enumerate(zip(before[0], after[0])):
+        if isinstance(b, np.ndarray) and not _same_array(b, a):
+            changed.append(f"argument {i + 1}")
+    for k, b in before[1].items():
+        if isinstance(b, np.ndarray) and not _same_array(b, after[1].get(k)):
+            changed.append(k)
+    return changed
+
+
+def _same_array(a: np.ndarray, b: Any) -> bool:
+    return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+
+class _float_errors:
+    """Turn numpy floating-point overflow/invalid/divide into errors when ``strict``."""
+
+    def __init__(self, strict: bool):
+        self.strict = strict
+
+    def __enter__(self):
+        if self.strict:
+            self._state = np.seterr(over="raise", invalid="raise", divide="raise")
+            self._warn = warnings.catch_warnings()
+            self._warn.__enter__()
+            warnings.simplefilter("error", RuntimeWarning)
+        return self
+
+    def __exit__(self, *exc):
+        if self.strict:
+            np.seterr(**self._state)
+            self._warn.__exit__(*exc)
+        return False
+
+
+class _forbid:
+    """Make the exercise's forbidden functions raise ForbiddenCall while the student's code runs.
+
+    Module attributes (``numpy.tanh``) are swapped for a stub; calls to Python
+    functions (the reference implementation, however it was imported) are
+    caught with a profile hook that compares code objects.
+    """
+
+    def __init__(self, exercise: Exercise):
+        self.exercise = exercise
+        self.swapped: list[tuple[Any, str, Any]] = []
+        self.codes: dict[Any, str] = {}
+
+    def __enter__(self):
+        names = [*self.exercise.forbidden, _qualified(self.exercise.reference)]
+        for dotted in names:
+            target = _resolve(dotted)
+            if target is None:
+                continue
+            code = getattr(target, "__code__", None)
+            if code is not None:
+                self.codes[code] = dotted
+            module_name, _, attr = dotted.rpartition(".")
+            module = sys.modules.get(module_name)
+            if module is not None and getattr(module, attr, None) is target and code is None:
+                self.swapped.append((module, attr, target))
+                setattr(module, attr, _forbidden_stub(dotted, self.exercise))
+        if self.codes:
+            self._previous = sys.getprofile()
+            sys.setprofile(self._profile)
+        return self
+
+    def _profile(self, frame, event, arg):
+        if event == "call" and frame.f_code in self.codes:
+            sys.setprofile(None)
+            raise ForbiddenCall(_forbidden_message(self.codes[frame.f_code], self.exercise))
+
+    def __exit__(self, *exc):
+        if self.codes:
+            sys.setprofile(self._previous)
+        for module, attr, original in reversed(self.swapped):
+            setattr(module, attr, original)
+        return False
+
+
+def _forbidden_message(dotted: str, exercise: Exercise) -> str:
+    return (f"calls `{dotted}`, which this exercise asks you to implement yourself; "
+            f"write `{exercise.function}` with basic numpy operations")
+
+
+def _forbidden_stub(dotted: str, exercise: Exercise):
+    def stub(*args, **kwargs):
+        raise ForbiddenCall(_forbidden_message(dotted, exercise))
+    return stub
+
+
+def _qualified(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def _resolve(dotted: str) -> Any:
+    """The object a dotted name refers to, if its module is already imported."""
+    module_name, _, attr = dotted.rpartition(".")
+    while module_name:
+        module = sys.modules.get(module_name)
+        if module is not None:
+            obj = module
+            for part in dotted[len(module_name) + 1:].split("."):
+                obj = getattr(obj, part, None)
+                if obj is None:
+                    return None
+            return obj
+        module_name, _, _ = module_name.rpartition(".")
+    return None
