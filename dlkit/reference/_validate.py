@@ -141,3 +141,31 @@ def check_shape(a: np.ndarray, shape: tuple, name: str, what: str = "") -> None:
     if tuple(a.shape) != tuple(shape):
         source = f" ({what})" if what else ""
         raise ValueError(f"{name} must have shape {tuple(shape)}{source}, got {a.shape}.")
+
+
+# ---- appended by the reference (conv / sequence) engineer ------------------
+
+
+def as_int_pair(value, name: str, *, low: int = 0) -> tuple[int, int]:
+    """Return ``value`` as ``(height, width)`` ints, each at least ``low``.
+
+    Accepts one int (used for both, as ``torch.nn.Conv2d(kernel_size=3)``) or a
+    pair ``(h, w)``; anything else gets a TypeError/ValueError saying so.
+    """
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or a pair (h, w), got {value!r} with {len(value)} entries.")
+        return check_int(value[0], f"{name}[0]", low=low), check_int(value[1], f"{name}[1]", low=low)
+    value = check_int(value, name, low=low)
+    return value, value
+
+
+# ---- appended by the data engineer -----------------------------------------
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Raise a ValueError listing the allowed values when ``value`` is not one of ``choices``."""
+    if value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {allowed}; got {value!r}.")
+    return value
