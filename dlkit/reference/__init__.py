@@ -25,4 +25,15 @@ from .activations import (
     tanh_backward,
     tanh_forward,
 )
-from .layers import linear_backward, linear_forward
+from .layers import (
+    as_generator,
+    batchnorm_backward,
+    batchnorm_forward,
+    dropout_backward,
+    dropout_forward,
+    embedding_backward,
+    embedding_forward,
+    linear_backward,
+    linear_forward,
+)
+from .losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss

@@ -169,3 +169,10 @@ def check_choice(value, name: str, choices) -> str:
         allowed = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {allowed}; got {value!r}.")
     return value
+
+
+def check_choice(value, choices: tuple, name: str):
+    """Return ``value`` when it is one of ``choices``, else raise a ValueError listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.")
+    return value
