@@ -50,8 +50,13 @@ def shapes(min_dims: int = 1, max_dims: int = 3, min_side: int = 1, max_side: in
 
 
 @st.composite
-def arrays(draw, shape, dtype=np.float64, scale: float = 1.0, away_from: float | None = None) -> np.ndarray:
+def arrays(draw, shape, dtype=np.float64, scale: float = 1.0, away_from: float | None = None,
+           salt: int = 0) -> np.ndarray:
     """A normal(0, scale) array of ``shape`` (a tuple or a strategy of tuples) and ``dtype``.
+
+    Hypothesis shrinks every seed to 0, so two same-shaped arrays of one failing
+    example end up proportional; where that makes a degenerate case (an upstream
+    gradient parallel to the input), draw one of them with another ``salt``.
 
     ``away_from=d`` pushes every entry to ``|x| >= d`` so kinks at 0 (ReLU, leaky ReLU)
     stay further than a finite-difference step away.
@@ -60,7 +65,7 @@ def arrays(draw, shape, dtype=np.float64, scale: float = 1.0, away_from: float |
         shape = draw(shape)
     if isinstance(dtype, st.SearchStrategy):
         dtype = draw(dtype)
-    rng = np.random.default_rng(draw(seeds()))
+    rng = np.random.default_rng([draw(seeds()), salt])
     x = rng.standard_normal(shape) * scale
     if away_from is not None:
         x = np.where(x >= 0, x + away_from, x - away_from)
