@@ -1,0 +1,531 @@
+"""Recurrent layers in numpy (lesson 09): RNN and LSTM steps, whole sequences (BPTT), gradient clipping.
+
+Layouts follow ``torch.nn.RNN`` / ``torch.nn.LSTM`` with one layer and
+``batch_first=False``:
+
+- a sequence ``x`` is ``(T, N, D)``: T time steps, N sequences, D features;
+- hidden states are ``(N, H)`` (torch adds a leading ``num_layers = 1`` axis);
+- ``W_ih`` is ``(G*H, D)``, ``W_hh`` is ``(G*H, H)``, ``b_ih`` and ``b_hh`` are ``(G*H,)``
+  with ``G = 1`` for the RNN and ``G = 4`` for the LSTM, whose gate blocks are in
+  torch's order: input ``i``, forget ``f``, cell candidate ``g``, output ``o``.
+
+Steps are pairs ``*_step_forward(...) -> (h, cache)`` (the LSTM step returns
+``(h, c, cache)``) and ``*_step_backward(...)``; sequences are
+``*_forward(...) -> (out, cache)`` and ``*_backward(dout, cache) -> gradients
+in input order``. Backpropagation through time is the backward loop over steps.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import (as_float_array, check_cache, check_choice, check_dim, check_real, check_shape,
+                        result_dtype)
+from .activations import sigmoid
+
+NONLINEARITIES = ("tanh", "relu")
+
+# --------------------------------------------------------------------------
+# Argument checks shared by the RNN and the LSTM
+# --------------------------------------------------------------------------
+
+
+class _Weights(NamedTuple):
+    W_ih: np.ndarray
+    W_hh: np.ndarray
+    b: np.ndarray  # b_ih + b_hh (zeros where absent): the two biases always appear as a sum
+    has_b_ih: bool
+    has_b_hh: bool
+
+
+def _check_weights(W_ih, W_hh, b_ih, b_hh, gates: int) -> _Weights:
+    """Validate the four parameters of a recurrent layer with ``gates`` blocks of H rows each."""
+    W_ih = as_float_array(W_ih, "W_ih", ndim=2)
+    W_hh = as_float_array(W_hh, "W_hh", ndim=2)
+    layout = "(4*H, H) with blocks i, f, g, o as torch.nn.LSTM" if gates == 4 else "(H, H) as torch.nn.RNN"
+    if W_hh.shape[0] != W_hh.shape[1] * gates:
+        raise ValueError(f"W_hh must have shape {layout}, got {W_hh.shape}.")
+    hidden = W_hh.shape[1]
+    check_dim(W_ih.shape[0], gates * hidden, f"rows of W_ih (shape {W_ih.shape}) must match W_hh (shape "
+              f"{W_hh.shape}): {gates} x hidden size {hidden}")
+    b = np.zeros(gates * hidden, dtype=result_dtype(W_ih, W_hh))
+    for name, bias in (("b_ih", b_ih), ("b_hh", b_hh)):
+        if bias is not None:
+            bias = as_float_array(bias, name, ndim=1)
+            check_shape(bias, (gates * hidden,), name, f"{gates} x hidden size {hidden}")
+            b = b + bias
+    return _Weights(W_ih, W_hh, b, b_ih is not None, b_hh is not None)
+
+
+def _common_dtype(w: _Weights, *arrays: np.ndarray):
+    """Cast the weights and ``arrays`` to one dtype (float64 wins); returns the new weights and arrays."""
+    dtype = result_dtype(w.W_ih, w.W_hh, w.b, *arrays)
+    w = w._replace(W_ih=w.W_ih.astype(dtype, copy=False), W_hh=w.W_hh.astype(dtype, copy=False),
+                   b=w.b.astype(dtype, copy=False))
+    return w, [a.astype(dtype, copy=False) for a in arrays]
+
+
+def _check_input(x, weights_W_ih, ndim: int) -> np.ndarray:
+    layout = "(T, N, D): time first, as torch.nn.LSTM with batch_first=False" if ndim == 3 else "(N, D)"
+    x = as_float_array(x, "x", ndim=ndim)
+    check_dim(x.shape[-1], weights_W_ih.shape[1], f"input features: x (shape {x.shape}, layout {layout}) must "
+              f"have as many features as W_ih has columns (W_ih has shape {weights_W_ih.shape})")
+    return x
+
+
+def _check_state(h, name: str, batch: int, hidden: int, dtype) -> np.ndarray:
+    if h is None:
+        return np.zeros((batch, hidden), dtype=dtype)
+    h = as_float_array(h, name, ndim=2)
+    check_shape(h, (batch, hidden), name, "(N, H): batch size of x, hidden size of W_hh")
+    return h
+
+
+def _bias_grads(db: np.ndarray, w: _Weights):
+    """``(db_ih, db_hh)``: the same sum, or None where the forward had no such bias."""
+    return (db if w.has_b_ih else None), (db.copy() if w.has_b_hh else None)
+
+
+# --------------------------------------------------------------------------
+# Vanilla RNN
+# --------------------------------------------------------------------------
+
+
+def _activate(a: np.ndarray, nonlinearity: str) -> np.ndarray:
+    return np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0)
+
+
+def _activation_grad(h: np.ndarray, nonlinearity: str) -> np.ndarray:
+    """d h / d a written with the output h: 1 - h^2 for tanh, [h > 0] for ReLU."""
+    return 1 - h * h if nonlinearity == "tanh" else (h > 0).astype(h.dtype)
+
+
+class RNNStepCache(NamedTuple):
+    """What :func:`rnn_step_forward` keeps: inputs, the new state ``h`` and the settings."""
+
+    x: np.ndarray
+    h_prev: np.ndarray
+    h: np.ndarray
+    weights: _Weights
+    nonlinearity: str
+
+
+def rnn_step_forward(x, h_prev, W_ih, W_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh"):
+    r"""One time step of a vanilla RNN (``torch.nn.RNNCell``).
+
+    Shape:
+        - x: ``(N, D)``; h_prev: ``(N, H)``
+        - W_ih: ``(H, D)``; W_hh: ``(H, H)``; b_ih, b_hh: ``(H,)`` or None
+        - returns ``(h, cache)`` with h: ``(N, H)``
+
+    Formula: :math:`h = \tanh(x W_{ih}^\top + b_{ih} + h_{prev} W_{hh}^\top + b_{hh})`
+    (``nonlinearity="relu"`` uses :math:`\max(0, \cdot)`).
+
+    Example::
+
+        >>> h, cache = rnn_step_forward(np.ones((2, 3)), np.zeros((2, 4)), np.zeros((4, 3)), np.zeros((4, 4)))
+        >>> h.shape
+        (2, 4)
+    """
+    nonlinearity = check_choice(nonlinearity, NONLINEARITIES, "nonlinearity")
+    w = _check_weights(W_ih, W_hh, b_ih, b_hh, gates=1)
+    x = _check_input(x, w.W_ih, ndim=2)
+    h_prev = _check_state(h_prev, "h_prev", x.shape[0], w.W_hh.shape[1], x.dtype)
+    w, (x, h_prev) = _common_dtype(w, x, h_prev)
+    h = _activate(x @ w.W_ih.T + h_prev @ w.W_hh.T + w.b, nonlinearity)
+    return h, RNNStepCache(x, h_prev, h, w, nonlinearity)
+
+
+def rnn_step_backward(dh, cache: RNNStepCache):
+    r"""Gradients of one RNN step.
+
+    Shape:
+        - dh: ``(N, H)``, the gradient reaching ``h``
+        - returns ``(dx, dh_prev, dW_ih, dW_hh, db_ih, db_hh)``: ``(N, D)``, ``(N, H)``,
+          ``(H, D)``, ``(H, H)``, ``(H,)``, ``(H,)`` (a bias gradient is None when that
+          bias was None)
+
+    Formula: with :math:`da = dh \odot (1 - h^2)` (tanh), :math:`dx = da\,W_{ih}`,
+    :math:`dh_{prev} = da\,W_{hh}`, :math:`dW_{ih} = da^\top x`, :math:`dW_{hh} = da^\top h_{prev}`,
+    :math:`db = \sum_n da_n` (the same for both biases).
+
+    Example::
+
+        >>> h, cache = rnn_step_forward(np.ones((2, 3)), np.zeros((2, 4)), np.zeros((4, 3)), np.zeros((4, 4)))
+        >>> dx, dh_prev, dW_ih, dW_hh, db_ih, db_hh = rnn_step_backward(np.ones((2, 4)), cache)
+        >>> dW_ih.shape, db_ih
+        ((4, 3), None)
+    """
+    cache = check_cache(cache, RNNStepCache, "rnn_step_forward")
+    dh = as_float_array(dh, "dh", ndim=2)
+    check_shape(dh, cache.h.shape, "dh", "the shape of h, (N, H)")
+    w = cache.weights
+    da = dh * _activation_grad(cache.h, cache.nonlinearity)
+    return (da @ w.W_ih, da @ w.W_hh, da.T @ cache.x, da.T @ cache.h_prev, *_bias_grads(da.sum(axis=0), w))
+
+
+class RNNCache(NamedTuple):
+    """What :func:`rnn_forward` keeps. ``h`` is the output ``(T, N, H)``; ``h_n`` the last state."""
+
+    x: np.ndarray
+    h0: np.ndarray
+    h0_given: bool
+    h: np.ndarray
+    weights: _Weights
+    nonlinearity: str
+
+    @property
+    def h_n(self) -> np.ndarray:
+        """The final hidden state ``(N, H)`` (torch returns it as ``(1, N, H)``)."""
+        return self.h[-1]
+
+
+def rnn_forward(x, h0, W_ih, W_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh"):
+    r"""A vanilla RNN over a whole sequence (``torch.nn.RNN``, one layer, ``batch_first=False``).
+
+    Shape:
+        - x: ``(T, N, D)``; h0: ``(N, H)``, or None for zeros
+        - W_ih: ``(H, D)``; W_hh: ``(H, H)``; b_ih, b_hh: ``(H,)`` or None
+        - returns ``(out, cache)``: out ``(T, N, H)`` holds every hidden state;
+          the last one is also ``cache.h_n``
+
+    Formula: :math:`h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})`, the same
+    weights at every step.
+
+    Example::
+
+        >>> out, cache = rnn_forward(np.ones((5, 2, 3)), None, np.zeros((4, 3)), np.zeros((4, 4)))
+        >>> out.shape, cache.h_n.shape
+        ((5, 2, 4), (2, 4))
+    """
+    nonlinearity = check_choice(nonlinearity, NONLINEARITIES, "nonlinearity")
+    w = _check_weights(W_ih, W_hh, b_ih, b_hh, gates=1)
+    x = _check_input(x, w.W_ih, ndim=3)
+    steps, batch, _ = x.shape
+    hidden = w.W_hh.shape[1]
+    h0_given = h0 is not None
+    h0 = _check_state(h0, "h0", batch, hidden, x.dtype)
+    w, (x, h0) = _common_dtype(w, x, h0)
+    xw = (x.reshape(steps * batch, -1) @ w.W_ih.T + w.b).reshape(steps, batch, hidden)  # all inputs at once
+    h = np.empty((steps, batch, hidden), dtype=x.dtype)
+    h_prev = h0
+    for t in range(steps):
+        h[t] = h_prev = _activate(xw[t] + h_prev @ w.W_hh.T, nonlinearity)
+    return h, RNNCache(x, h0, h0_given, h, w, nonlinearity)
+
+
+def _check_seq_dout(dout, h: np.ndarray) -> np.ndarray:
+    dout = as_float_array(dout, "dout", ndim=3)
+    check_shape(dout, h.shape, "dout", "the shape of the forward output, (T, N, H)")
+    return dout
+
+
+def _check_final_grad(grad, name: str, like: np.ndarray) -> np.ndarray:
+    """The gradient reaching a final state (``dh_n``/``dc_n``), zeros when None."""
+    if grad is None:
+        return np.zeros_like(like)
+    grad = as_float_array(grad, name, ndim=2)
+    check_shape(grad, like.shape, name, "the shape of the final state, (N, H)")
+    return grad
+
+
+def rnn_backward(dout, cache: RNNCache, dh_n=None):
+    r"""Backpropagation through time for :func:`rnn_forward`.
+
+    Shape:
+        - dout: ``(T, N, H)``, the gradient reaching every output
+        - dh_n: ``(N, H)`` or None, an extra gradient reaching the final state
+          (for a loss on ``h_n`` that torch returns separately)
+        - returns ``(dx, dh0, dW_ih, dW_hh, db_ih, db_hh)``: ``(T, N, D)``, ``(N, H)``,
+          ``(H, D)``, ``(H, H)``, ``(H,)``, ``(H,)``; ``dh0`` is None when ``h0`` was None,
+          a bias gradient is None when that bias was None
+
+    Formula: walking back from :math:`t = T-1`, :math:`dh_t = \text{dout}_t + dh_{t+1 \to t}`,
+    :math:`da_t = dh_t \odot (1 - h_t^2)`, :math:`dh_{t \to t-1} = da_t W_{hh}`; the weight
+    gradients sum over steps: :math:`dW_{hh} = \sum_t da_t^\top h_{t-1}`.
+
+    Example::
+
+        >>> out, cache = rnn_forward(np.ones((5, 2, 3)), np.zeros((2, 4)), np.zeros((4, 3)), np.zeros((4, 4)))
+        >>> dx, dh0, dW_ih, dW_hh, db_ih, db_hh = rnn_backward(np.ones_like(out), cache)
+        >>> dx.shape, dh0.shape
+        ((5, 2, 3), (2, 4))
+    """
+    cache = check_cache(cache, RNNCache, "rnn_forward")
+    dout = _check_seq_dout(dout, cache.h)
+    dh_next = _check_final_grad(dh_n, "dh_n", cache.h[-1])
+    w, h = cache.weights, cache.h
+    steps, batch, hidden = h.shape
+    da = np.empty_like(h)
+    for t in reversed(range(steps)):
+        da[t] = (dout[t] + dh_next) * _activation_grad(h[t], cache.nonlinearity)
+        dh_next = da[t] @ w.W_hh
+    h_prev = np.concatenate([cache.h0[None], h[:-1]])  # h_{t-1} for every t
+    da2 = da.reshape(steps * batch, hidden)
+    dx = (da2 @ w.W_ih).reshape(cache.x.shape)
+    dW_ih = da2.T @ cache.x.reshape(steps * batch, -1)
+    dW_hh = da2.T @ h_prev.reshape(steps * batch, hidden)
+    return (dx, dh_next if cache.h0_given else None, dW_ih, dW_hh, *_bias_grads(da2.sum(axis=0), w))
+
+
+# --------------------------------------------------------------------------
+# LSTM
+# --------------------------------------------------------------------------
+
+
+class _Gates(NamedTuple):
+    """The four gate activations of one or more LSTM steps, each ``(..., N, H)``."""
+
+    i: np.ndarray
+    f: np.ndarray
+    g: np.ndarray
+    o: np.ndarray
+
+
+def _lstm_cell(pre: np.ndarray, c_prev: np.ndarray):
+    """Gates from the pre-activations ``pre = x W_ih^T + h W_hh^T + b`` (N, 4H); new ``c``, ``tanh(c)``, ``h``."""
+    i, f, g, o = np.split(pre, 4, axis=-1)  # torch's gate order
+    gates = _Gates(sigmoid(i), sigmoid(f), np.tanh(g), sigmoid(o))
+    c = gates.f * c_prev + gates.i * gates.g
+    tanh_c = np.tanh(c)
+    return gates, c, tanh_c, gates.o * tanh_c
+
+
+def _lstm_cell_backward(dh, dc, gates: _Gates, c_prev, tanh_c):
+    """Through one cell: the gradient of the pre-activations (N, 4H) and of ``c_prev``."""
+    i, f, g, o = gates
+    dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c reaches the loss directly and through h = o * tanh(c)
+    dpre = np.concatenate([
+        dc * g * i * (1 - i),  # d/d(pre_i): sigmoid'
+        dc * c_prev * f * (1 - f),  # d/d(pre_f)
+        dc * i * (1 - g * g),  # d/d(pre_g): tanh'
+        dh * tanh_c * o * (1 - o),  # d/d(pre_o)
+    ], axis=-1)
+    return dpre, dc * f
+
+
+class LSTMStepCache(NamedTuple):
+    """What :func:`lstm_step_forward` keeps: inputs, gate activations, the new cell state."""
+
+    x: np.ndarray
+    h_prev: np.ndarray
+    c_prev: np.ndarray
+    gates: _Gates
+    c: np.ndarray
+    tanh_c: np.ndarray
+    weights: _Weights
+
+
+def lstm_step_forward(x, h_prev, c_prev, W_ih, W_hh, b_ih=None, b_hh=None):
+    r"""One time step of an LSTM (``torch.nn.LSTMCell``; gates in torch's order i, f, g, o).
+
+    Shape:
+        - x: ``(N, D)``; h_prev, c_prev: ``(N, H)``
+        - W_ih: ``(4H, D)``; W_hh: ``(4H, H)``; b_ih, b_hh: ``(4H,)`` or None
+        - returns ``(h, c, cache)`` with h, c: ``(N, H)``
+
+    Formula: :math:`[a_i, a_f, a_g, a_o] = x W_{ih}^\top + b_{ih} + h_{prev} W_{hh}^\top + b_{hh}`;
+    :math:`i = \sigma(a_i)`, :math:`f = \sigma(a_f)`, :math:`g = \tanh(a_g)`, :math:`o = \sigma(a_o)`;
+    :math:`c = f \odot c_{prev} + i \odot g`, :math:`h = o \odot \tanh(c)`.
+
+    Example::
+
+        >>> z = np.zeros
+        >>> h, c, cache = lstm_step_forward(np.ones((2, 3)), z((2, 4)), z((2, 4)), z((16, 3)), z((16, 4)))
+        >>> h.shape, c.shape
+        ((2, 4), (2, 4))
+    """
+    w = _check_weights(W_ih, W_hh, b_ih, b_hh, gates=4)
+    x = _check_input(x, w.W_ih, ndim=2)
+    hidden = w.W_hh.shape[1]
+    h_prev = _check_state(h_prev, "h_prev", x.shape[0], hidden, x.dtype)
+    c_prev = _check_state(c_prev, "c_prev", x.shape[0], hidden, x.dtype)
+    w, (x, h_prev, c_prev) = _common_dtype(w, x, h_prev, c_prev)
+    gates, c, tanh_c, h = _lstm_cell(x @ w.W_ih.T + h_prev @ w.W_hh.T + w.b, c_prev)
+    return h, c, LSTMStepCache(x, h_prev, c_prev, gates, c, tanh_c, w)
+
+
+def lstm_step_backward(dh, dc, cache: LSTMStepCache):
+    r"""Gradients of one LSTM step.
+
+    Shape:
+        - dh, dc: ``(N, H)``, the gradients reaching ``h`` and ``c`` (pass zeros for an unused ``c``)
+        - returns ``(dx, dh_prev, dc_prev, dW_ih, dW_hh, db_ih, db_hh)``: ``(N, D)``, ``(N, H)``,
+          ``(N, H)``, ``(4H, D)``, ``(4H, H)``, ``(4H,)``, ``(4H,)`` (a bias gradient is None
+          when that bias was None)
+
+    Formula: :math:`dc_{tot} = dc + dh \odot o \odot (1 - \tanh^2 c)`; then
+    :math:`da_i = dc_{tot} g\, i(1-i)`, :math:`da_f = dc_{tot} c_{prev} f(1-f)`,
+    :math:`da_g = dc_{tot} i (1-g^2)`, :math:`da_o = dh \tanh(c)\, o(1-o)`;
+    :math:`dc_{prev} = dc_{tot} f`, and with :math:`da = [da_i, da_f, da_g, da_o]`:
+    :math:`dx = da\,W_{ih}`, :math:`dh_{prev} = da\,W_{hh}`, :math:`dW_{ih} = da^\top x`,
+    :math:`dW_{hh} = da^\top h_{prev}`, :math:`db = \sum_n da_n`.
+
+    Example::
+
+        >>> z = np.zeros
+        >>> h, c, cache = lstm_step_forward(np.ones((2, 3)), z((2, 4)), z((2, 4)), z((16, 3)), z((16, 4)))
+        >>> grads = lstm_step_backward(np.ones((2, 4)), np.zeros((2, 4)), cache)
+        >>> [None if g is None else g.shape for g in grads]
+        [(2, 3), (2, 4), (2, 4), (16, 3), (16, 4), None, None]
+    """
+    cache = check_cache(cache, LSTMStepCache, "lstm_step_forward")
+    dh = as_float_array(dh, "dh", ndim=2)
+    dc = as_float_array(dc, "dc", ndim=2)
+    check_shape(dh, cache.c.shape, "dh", "the shape of h, (N, H)")
+    check_shape(dc, cache.c.shape, "dc", "the shape of c, (N, H)")
+    w = cache.weights
+    dpre, dc_prev = _lstm_cell_backward(dh, dc, cache.gates, cache.c_prev, cache.tanh_c)
+    return (dpre @ w.W_ih, dpre @ w.W_hh, dc_prev, dpre.T @ cache.x, dpre.T @ cache.h_prev,
+            *_bias_grads(dpre.sum(axis=0), w))
+
+
+class LSTMCache(NamedTuple):
+    """What :func:`lstm_forward` keeps. ``h`` is the output ``(T, N, H)``; ``h_n``, ``c_n`` the last states."""
+
+    x: np.ndarray
+    h0: np.ndarray
+    c0: np.ndarray
+    h0_given: bool
+    c0_given: bool
+    gates: _Gates  # each (T, N, H)
+    c: np.ndarray  # (T, N, H)
+    tanh_c: np.ndarray  # (T, N, H)
+    h: np.ndarray  # (T, N, H)
+    weights: _Weights
+
+    @property
+    def h_n(self) -> np.ndarray:
+        """The final hidden state ``(N, H)`` (torch returns it as ``(1, N, H)``)."""
+        return self.h[-1]
+
+    @property
+    def c_n(self) -> np.ndarray:
+        """The final cell state ``(N, H)``."""
+        return self.c[-1]
+
+
+def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih=None, b_hh=None):
+    r"""An LSTM over a whole sequence (``torch.nn.LSTM``, one layer, ``batch_first=False``).
+
+    Shape:
+        - x: ``(T, N, D)``; h0, c0: ``(N, H)``, or None for zeros
+        - W_ih: ``(4H, D)``; W_hh: ``(4H, H)``; b_ih, b_hh: ``(4H,)`` or None; gate blocks i, f, g, o
+        - returns ``(out, cache)``: out ``(T, N, H)`` holds every hidden state;
+          ``cache.h_n`` and ``cache.c_n`` are the final states ``(N, H)``
+
+    Formula: :func:`lstm_step_forward` at every step with the same weights,
+    :math:`(h_t, c_t) = \text{step}(x_t, h_{t-1}, c_{t-1})`. The input projections
+    :math:`x_t W_{ih}^\top` of all steps are one matrix product before the loop.
+
+    Example::
+
+        >>> z = np.zeros
+        >>> out, cache = lstm_forward(np.ones((5, 2, 3)), None, None, z((16, 3)), z((16, 4)))
+        >>> out.shape, cache.c_n.shape
+        ((5, 2, 4), (2, 4))
+    """
+    w = _check_weights(W_ih, W_hh, b_ih, b_hh, gates=4)
+    x = _check_input(x, w.W_ih, ndim=3)
+    steps, batch, _ = x.shape
+    hidden = w.W_hh.shape[1]
+    h0_given, c0_given = h0 is not None, c0 is not None
+    h0 = _check_state(h0, "h0", batch, hidden, x.dtype)
+    c0 = _check_state(c0, "c0", batch, hidden, x.dtype)
+    w, (x, h0, c0) = _common_dtype(w, x, h0, c0)
+    xw = (x.reshape(steps * batch, -1) @ w.W_ih.T + w.b).reshape(steps, batch, 4 * hidden)
+    gates = _Gates(*(np.empty((steps, batch, hidden), dtype=x.dtype) for _ in range(4)))
+    c, tanh_c, h = (np.empty((steps, batch, hidden), dtype=x.dtype) for _ in range(3))
+    h_prev, c_prev = h0, c0
+    for t in range(steps):
+        step_gates, c[t], tanh_c[t], h[t] = _lstm_cell(xw[t] + h_prev @ w.W_hh.T, c_prev)
+        for store, value in zip(gates, step_gates):
+            store[t] = value
+        h_prev, c_prev = h[t], c[t]
+    return h, LSTMCache(x, h0, c0, h0_given, c0_given, gates, c, tanh_c, h, w)
+
+
+def lstm_backward(dout, cache: LSTMCache, dh_n=None, dc_n=None):
+    r"""Backpropagation through time for :func:`lstm_forward`.
+
+    Shape:
+        - dout: ``(T, N, H)``, the gradient reaching every output
+        - dh_n, dc_n: ``(N, H)`` or None, extra gradients reaching the final states
+        - returns ``(dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh)``: ``(T, N, D)``, ``(N, H)``,
+          ``(N, H)``, ``(4H, D)``, ``(4H, H)``, ``(4H,)``, ``(4H,)``; ``dh0``/``dc0`` are None
+          when ``h0``/``c0`` were None, a bias gradient is None when that bias was None
+
+    Formula: :func:`lstm_step_backward` from the last step to the first, carrying
+    :math:`dh_{t-1} = da_t W_{hh}` and :math:`dc_{t-1} = dc_{tot,t} \odot f_t` back; the weight
+    gradients sum over steps and are computed after the loop as one matrix product each,
+    e.g. :math:`dW_{hh} = \sum_t da_t^\top h_{t-1}`.
+
+    Example::
+
+        >>> z = np.zeros
+        >>> out, cache = lstm_forward(np.ones((5, 2, 3)), z((2, 4)), None, z((16, 3)), z((16, 4)))
+        >>> dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh = lstm_backward(np.ones_like(out), cache)
+        >>> dx.shape, dh0.shape, dc0
+        ((5, 2, 3), (2, 4), None)
+    """
+    cache = check_cache(cache, LSTMCache, "lstm_forward")
+    dout = _check_seq_dout(dout, cache.h)
+    dh_next = _check_final_grad(dh_n, "dh_n", cache.h[-1])
+    dc_next = _check_final_grad(dc_n, "dc_n", cache.c[-1])
+    w, h, c = cache.weights, cache.h, cache.c
+    steps, batch, hidden = h.shape
+    dpre = np.empty((steps, batch, 4 * hidden), dtype=h.dtype)
+    for t in reversed(range(steps)):
+        c_prev = c[t - 1] if t > 0 else cache.c0
+        step_gates = _Gates(*(g[t] for g in cache.gates))
+        dpre[t], dc_next = _lstm_cell_backward(dout[t] + dh_next, dc_next, step_gates, c_prev, cache.tanh_c[t])
+        dh_next = dpre[t] @ w.W_hh
+    h_prev = np.concatenate([cache.h0[None], h[:-1]])  # h_{t-1} for every t
+    dpre2 = dpre.reshape(steps * batch, 4 * hidden)
+    dx = (dpre2 @ w.W_ih).reshape(cache.x.shape)
+    dW_ih = dpre2.T @ cache.x.reshape(steps * batch, -1)
+    dW_hh = dpre2.T @ h_prev.reshape(steps * batch, hidden)
+    return (dx, dh_next if cache.h0_given else None, dc_next if cache.c0_given else None, dW_ih, dW_hh,
+            *_bias_grads(dpre2.sum(axis=0), w))
+
+
+# --------------------------------------------------------------------------
+# Gradient clipping
+# --------------------------------------------------------------------------
+
+
+def clip_grad_norm(grads, max_norm: float, norm_type: float = 2.0):
+    r"""Scale a list of gradients down so their joint norm is at most ``max_norm``.
+
+    Shape: ``grads`` a list of arrays of any shapes (None entries are passed through);
+    returns ``(clipped, total_norm)``: new arrays of the same shapes, and the norm
+    before clipping as a float. The inputs are not modified (``torch.nn.utils.clip_grad_norm_``
+    scales in place; this returns copies).
+
+    Formula: :math:`\text{total} = \lVert (\lVert g_1 \rVert_p, \dots, \lVert g_k \rVert_p) \rVert_p`,
+    every :math:`g \leftarrow g \cdot \min(1, \text{max\_norm} / (\text{total} + 10^{-6}))`,
+    exactly torch's rule (``norm_type`` 2, 1 or ``inf``).
+
+    Example::
+
+        >>> clipped, norm = clip_grad_norm([np.array([3.0, 4.0])], max_norm=1.0)
+        >>> norm, clipped[0].round(4)
+        (5.0, array([0.6, 0.8]))
+    """
+    if not isinstance(grads, (list, tuple)):
+        raise TypeError(f"grads must be a list of arrays, got {type(grads).__name__}. Wrap one array as [g].")
+    max_norm = check_real(max_norm, "max_norm", low=0)
+    norm_type = check_real(norm_type, "norm_type", low=1)
+    arrays = [None if g is None else as_float_array(g, f"grads[{k}]") for k, g in enumerate(grads)]
+    present = [g for g in arrays if g is not None]
+    if not present:
+        return list(arrays), 0.0
+    if np.isinf(norm_type):
+        total = max(float(np.max(np.abs(g), initial=0.0)) for g in present)
+    else:
+        norms = [np.sum(np.abs(g.astype(np.float64)) ** norm_type) ** (1 / norm_type) for g in present]
+        total = float(np.sum(np.array(norms) ** norm_type) ** (1 / norm_type))
+    scale = min(1.0, max_norm / (total + 1e-6))
+    return [None if g is None else g * g.dtype.type(scale) for g in arrays], total
