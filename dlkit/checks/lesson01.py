@@ -26,7 +26,8 @@ def _elementwise_hidden(rng: np.random.Generator, extreme: float) -> list[Case]:
         cases.append(Case((rng.normal(0, 3, size=shape),), label=f"random values, shape {shape}"))
     x32 = rng.normal(0, 4, size=(3, 5)).astype(np.float32)
     cases.append(Case((x32,), label="float32 input", tol=F32_TOL))
-    spikes = rng.choice([-extreme, extreme], size=7) * rng.uniform(0.5, 1.0, size=7)
+    signs = rng.permutation([-1.0, 1.0] * 3 + [rng.choice([-1.0, 1.0])])  # both signs, always
+    spikes = extreme * signs * rng.uniform(0.9, 1.0, size=7)  # beyond exp overflow (|x| > 709)
     cases.append(Case((np.concatenate([spikes, rng.normal(size=3)]),), label="very large and very small values"))
     cases.append(Case((np.array([-extreme], dtype=np.float32),), label="a large negative float32", tol=F32_TOL))
     return cases
@@ -119,8 +120,10 @@ def _softmax_hidden(rng: np.random.Generator) -> list[Case]:
     for shape in _shapes(rng, 4):
         axis = int(rng.integers(-len(shape), len(shape)))
         cases.append(Case((rng.normal(0, 3, size=shape),), {"axis": axis}, label=f"shape {shape}, axis={axis}"))
-    x = rng.normal(0, 1, size=(4, 5)) + rng.choice([-900.0, 900.0], size=(4, 1))
-    cases.append(Case((x,), label="rows at very different scales"))
+    offsets = rng.permutation([-900.0, -900.0, 900.0, 900.0])[:, None]  # both scales, always
+    cases.append(Case((rng.normal(0, 1, size=(4, 5)) + offsets,), label="rows at very different scales"))
+    cases.append(Case((rng.normal(0, 3, size=(3, 4)),), {"axis": 0}, label="axis=0: each column sums to 1"))
+    cases.append(Case((rng.normal(0, 3, size=(2, 3, 4)),), {"axis": 1}, label="a middle axis of a 3-D array"))
     cases.append(Case((rng.normal(0, 2, size=(3, 4)).astype(np.float32),), {"axis": 1}, label="float32 input", tol=F32_TOL))
     return cases
 

@@ -1,0 +1,1 @@
+"""Wrong and alternative answers per lesson, used by mutation tests, the demo and the grader's synthetic class."""

@@ -1,0 +1,318 @@
+"""Plausible wrong answers (mutants) and other correct answers for lesson 01's exercises.
+
+Each source is a complete answer cell: the ``def`` of the exercise's function,
+executable with ``import numpy as np`` in scope. The ``two_layer`` sources may
+call ``dense_forward``, ``relu`` and ``softmax``, which the earlier answer
+cells of the same notebook define (see :data:`REQUIRES`).
+
+- :data:`MUTANTS`: exercise name -> ``[(description, source), ...]``, answers a
+  student could plausibly write that the exercise's checks must reject.
+- :data:`ALTERNATIVES`: exercise name -> ``[(description, source), ...]``,
+  correct answers written differently from the solution, which the checks must
+  accept.
+
+The mutation tests (``tests/lessons/test_lesson01_mutations.py``) hold the
+checks to both; the demo and the grader reuse these sources to build synthetic
+submissions (replace the cell with grade id ``<name>-answer``).
+"""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+#: Lesson number as used in exercise ids (``"01.sigmoid"``).
+LESSON = "01"
+
+#: Functions defined by earlier answer cells that an exercise's sources may call.
+REQUIRES: dict[str, tuple[str, ...]] = {"two_layer": ("relu", "softmax", "dense")}
+
+
+def _src(text: str) -> str:
+    """An answer cell's source from an indented triple-quoted string."""
+    return dedent(text).strip() + "\n"
+
+
+MUTANTS: dict[str, list[tuple[str, str]]] = {
+    "sigmoid": [
+        ("textbook formula 1/(1+exp(-x)): exp overflows for large negative x", _src("""
+            def sigmoid(x):
+                return 1 / (1 + np.exp(-x))
+        """)),
+        ("two branches inside np.where: both are evaluated, so exp still overflows", _src("""
+            def sigmoid(x):
+                return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+        """)),
+        ("exp(x)/(1+exp(x)) everywhere: overflows for large positive x", _src("""
+            def sigmoid(x):
+                e = np.exp(x)
+                return e / (1 + e)
+        """)),
+        ("sign error: 1/(1+exp(x)) is sigmoid(-x)", _src("""
+            def sigmoid(x):
+                z = np.exp(-np.abs(x))
+                return np.where(x >= 0, z / (1 + z), 1 / (1 + z))
+        """)),
+        ("stable form but one branch for both signs: sigmoid(|x|)", _src("""
+            def sigmoid(x):
+                z = np.exp(-np.abs(x))
+                return 1 / (1 + z)
+        """)),
+        ("via tanh without halving x: 0.5*(1+tanh(x))", _src("""
+            def sigmoid(x):
+                return 0.5 * (1 + np.tanh(x))
+        """)),
+        ("stable, but flips the signs of the caller's array in place to get -|x|", _src("""
+            def sigmoid(x):
+                pos = x >= 0
+                x[pos] = -x[pos]                     # x is now -|x|: reuses the input's memory
+                z = np.exp(x)
+                return np.where(pos, 1 / (1 + z), z / (1 + z))
+        """)),
+    ],
+    "tanh": [
+        ("textbook formula (e^x - e^-x)/(e^x + e^-x): inf/inf for |x| > 710", _src("""
+            def tanh(x):
+                return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
+        """)),
+        ("(1 - e^-2x)/(1 + e^-2x) without the symmetry trick: overflows for large negative x", _src("""
+            def tanh(x):
+                e = np.exp(-2 * x)
+                return (1 - e) / (1 + e)
+        """)),
+        ("calls np.tanh, which the exercise forbids", _src("""
+            def tanh(x):
+                return np.tanh(x)
+        """)),
+        ("2*sigmoid(x) - 1: forgets to double x (that is tanh(x/2))", _src("""
+            def tanh(x):
+                z = np.exp(-np.abs(x))
+                s = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+                return 2 * s - 1
+        """)),
+        ("symmetry trick without the sign: returns tanh(|x|)", _src("""
+            def tanh(x):
+                e = np.exp(-2 * np.abs(x))
+                return (1 - e) / (1 + e)
+        """)),
+        ("2*sigmoid(2x) - 1 with the unstable sigmoid", _src("""
+            def tanh(x):
+                return 2 / (1 + np.exp(-2 * x)) - 1
+        """)),
+    ],
+    "relu": [
+        ("absolute value instead of max(x, 0)", _src("""
+            def relu(x):
+                return np.abs(x)
+        """)),
+        ("clips to [0, 1] like a hard sigmoid", _src("""
+            def relu(x):
+                return np.clip(x, 0, 1)
+        """)),
+        ("zeroes the negatives of the caller's array in place", _src("""
+            def relu(x):
+                x[x < 0] = 0
+                return x
+        """)),
+        ("np.max(x, 0) reduces over axis 0 instead of comparing with 0", _src("""
+            def relu(x):
+                return np.max(x, 0)
+        """)),
+        ("leaky ReLU with slope 0.01 on the negative side", _src("""
+            def relu(x):
+                return np.where(x > 0, x, 0.01 * x)
+        """)),
+        ("returns the mask x > 0 instead of the values", _src("""
+            def relu(x):
+                return x > 0
+        """)),
+    ],
+    "softmax": [
+        ("no max-subtraction: exp overflows for large logits", _src("""
+            def softmax(z, axis=-1):
+                e = np.exp(z)
+                return e / np.sum(e, axis=axis, keepdims=True)
+        """)),
+        ("normalises over the whole array instead of along the axis", _src("""
+            def softmax(z, axis=-1):
+                e = np.exp(z - np.max(z))
+                return e / np.sum(e)
+        """)),
+        ("subtracts the global max: rows at a lower scale underflow to 0/0", _src("""
+            def softmax(z, axis=-1):
+                e = np.exp(z - np.max(z))
+                return e / np.sum(e, axis=axis, keepdims=True)
+        """)),
+        ("ignores the axis argument (always the last axis)", _src("""
+            def softmax(z, axis=-1):
+                e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+                return e / np.sum(e, axis=-1, keepdims=True)
+        """)),
+        ("sums without keepdims: broadcasts against the wrong axis", _src("""
+            def softmax(z, axis=-1):
+                e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+                return e / np.sum(e, axis=axis)
+        """)),
+        ("divides by the max instead of the sum", _src("""
+            def softmax(z, axis=-1):
+                e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+                return e / np.max(e, axis=axis, keepdims=True)
+        """)),
+    ],
+    "dense": [
+        ("X @ W + b: uses W as (in, out), fails or is silently wrong for square W", _src("""
+            def dense_forward(X, W, b):
+                return X @ W + b
+        """)),
+        ("forgets the bias", _src("""
+            def dense_forward(X, W, b):
+                return X @ W.T
+        """)),
+        ("W @ X.T + b: returns (out, N) instead of (N, out)", _src("""
+            def dense_forward(X, W, b):
+                return W @ X.T + b[:, None]
+        """)),
+        ("applies a ReLU inside the layer", _src("""
+            def dense_forward(X, W, b):
+                return np.maximum(X @ W.T + b, 0)
+        """)),
+        ("subtracts the bias", _src("""
+            def dense_forward(X, W, b):
+                return X @ W.T - b
+        """)),
+    ],
+    "two_layer": [
+        ("sigmoid instead of ReLU in the hidden layer", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                a = dense_forward(X, W1, b1)
+                z = np.exp(-np.abs(a))
+                hidden = np.where(a >= 0, 1 / (1 + z), z / (1 + z))
+                return softmax(dense_forward(hidden, W2, b2), axis=-1)
+        """)),
+        ("softmax over the sample axis (axis=0) instead of the classes", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                hidden = relu(dense_forward(X, W1, b1))
+                return softmax(dense_forward(hidden, W2, b2), axis=0)
+        """)),
+        ("returns the logits: forgets the softmax", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                hidden = relu(dense_forward(X, W1, b1))
+                return dense_forward(hidden, W2, b2)
+        """)),
+        ("no activation between the layers: the network collapses to one linear map", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                return softmax(dense_forward(dense_forward(X, W1, b1), W2, b2), axis=-1)
+        """)),
+        ("ReLU after the softmax instead of between the layers", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                return relu(softmax(dense_forward(dense_forward(X, W1, b1), W2, b2), axis=-1))
+        """)),
+        ("inline softmax without max-subtraction: overflows for large weights", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                logits = dense_forward(relu(dense_forward(X, W1, b1)), W2, b2)
+                e = np.exp(logits)
+                return e / e.sum(axis=1, keepdims=True)
+        """)),
+    ],
+}
+
+
+ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
+    "sigmoid": [
+        ("boolean masks: each sign gets its own stable formula", _src("""
+            def sigmoid(x):
+                out = np.empty_like(x)
+                pos = x >= 0
+                out[pos] = 1 / (1 + np.exp(-x[pos]))
+                e = np.exp(x[~pos])
+                out[~pos] = e / (1 + e)
+                return out
+        """)),
+        ("through tanh: sigmoid(x) = (1 + tanh(x/2)) / 2", _src("""
+            def sigmoid(x):
+                return 0.5 * (1 + np.tanh(0.5 * x))
+        """)),
+    ],
+    "tanh": [
+        ("2*sigmoid(2x) - 1 with a stable sigmoid", _src("""
+            def tanh(x):
+                z = np.exp(-2 * np.abs(x))
+                s = np.where(x >= 0, 1 / (1 + z), z / (1 + z))     # sigmoid(2x), stably
+                return 2 * s - 1
+        """)),
+        ("odd symmetry with np.where and expm1 for precision near 0", _src("""
+            def tanh(x):
+                e = np.exp(-2 * np.abs(x))
+                t = -np.expm1(-2 * np.abs(x)) / (1 + e)           # tanh(|x|)
+                return np.where(x < 0, -t, t)
+        """)),
+    ],
+    "relu": [
+        ("np.where", _src("""
+            def relu(x):
+                return np.where(x > 0, x, 0.0)
+        """)),
+        ("a loop over a copy", _src("""
+            def relu(x):
+                out = np.array(x, copy=True)
+                flat = out.reshape(-1)
+                for i in range(flat.size):
+                    if flat[i] < 0:
+                        flat[i] = 0
+                return out
+        """)),
+    ],
+    "softmax": [
+        ("log-sum-exp: exp(z - logsumexp(z))", _src("""
+            def softmax(z, axis=-1):
+                m = np.max(z, axis=axis, keepdims=True)
+                log_norm = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+                return np.exp(z - log_norm)
+        """)),
+        ("moves the axis last and loops over the slices", _src("""
+            def softmax(z, axis=-1):
+                moved = np.moveaxis(z, axis, -1)
+                rows = moved.reshape(-1, moved.shape[-1])
+                out = np.empty_like(rows)
+                for i, row in enumerate(rows):
+                    e = np.exp(row - row.max())
+                    out[i] = e / e.sum()
+                return np.moveaxis(out.reshape(moved.shape), -1, axis)
+        """)),
+    ],
+    "dense": [
+        ("loops over samples and output neurons", _src("""
+            def dense_forward(X, W, b):
+                N, M = X.shape[0], W.shape[0]
+                out = np.zeros((N, M))
+                for n in range(N):
+                    for m in range(M):
+                        out[n, m] = np.dot(W[m], X[n]) + b[m]
+                return out
+        """)),
+        ("np.einsum", _src("""
+            def dense_forward(X, W, b):
+                return np.einsum("nd,md->nm", X, W) + b
+        """)),
+        ("(W @ X.T).T + b", _src("""
+            def dense_forward(X, W, b):
+                return (W @ X.T).T + b
+        """)),
+    ],
+    "two_layer": [
+        ("everything inline, no helper functions", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                hidden = np.maximum(X @ W1.T + b1, 0)
+                logits = hidden @ W2.T + b2
+                e = np.exp(logits - logits.max(axis=1, keepdims=True))
+                return e / e.sum(axis=1, keepdims=True)
+        """)),
+        ("one sample at a time", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                rows = []
+                for x in X:
+                    h = relu(dense_forward(x[None, :], W1, b1))
+                    rows.append(softmax(dense_forward(h, W2, b2), axis=-1)[0])
+                return np.stack(rows)
+        """)),
+    ],
+}
