@@ -1,0 +1,135 @@
+"""Interactive explorers for lessons 01, 02 and 05: move a slider, watch the figure change.
+
+Each explorer is an ipywidgets box holding its controls, a picture of a
+matplotlib figure and a caption. The figure is drawn by a plain function of
+``dlkit.plot`` (``activation``, ``neuron``, ``descent_path``) whose numbers come
+from a pure function (``activation_curve``, ``neuron_accuracy``,
+``gradient_descent_path``), so tests and widget-less viewers get the same
+picture: a notebook rendered without widgets shows the current figure as a PNG.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import ipywidgets as widgets
+import numpy as np
+
+from dlkit.plot import ACTIVATIONS, SURFACES, activation, descent_path, neuron
+from dlkit.plot._base import new_figure, to_numpy
+
+
+class Explorer(widgets.VBox):
+    """Controls, the figure they drive, and a caption; ``refresh()`` redraws from the controls' values.
+
+    Attributes:
+        controls: name -> ipywidgets control; changing a ``value`` redraws.
+        figure: the matplotlib Figure currently shown.
+        image: the ``ipywidgets.Image`` holding the figure as PNG bytes.
+        caption: an ``ipywidgets.HTML`` line (the axes title: accuracy, final loss...).
+    """
+
+    def __init__(self, controls: dict[str, widgets.ValueWidget], draw: Callable, *, figsize=(5.2, 3.9)):
+        self.controls = controls
+        self._draw = draw
+        self.figure, _ = new_figure(1, 1, figsize=figsize)
+        self.image = widgets.Image(format="png")
+        self.caption = widgets.HTML()
+        super().__init__([widgets.HBox(list(controls.values())), self.image, self.caption])
+        for control in controls.values():
+            control.observe(self._on_change, names="value")
+        self.refresh()
+
+    def values(self) -> dict:
+        """The controls' current values, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _on_change(self, _change) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw the figure from the controls and update the picture and the caption."""
+        self.figure.clear()
+        ax = self.figure.add_subplot()
+        self._draw(ax=ax, **self.values())
+        self.caption.value = ax.get_title()
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=80)
+        self.image.value = buffer.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs):
+        # A frontend with widgets shows the live widget; one without (nbconvert, GitHub) the current figure.
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        bundle["image/png"] = self.image.value
+        return bundle
+
+
+def _slider(value: float, low: float, high: float, description: str, step: float = 0.05) -> widgets.FloatSlider:
+    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=description,
+                               continuous_update=False, readout_format=".2f")
+
+
+def activation_explorer(name: str = "sigmoid") -> Explorer:
+    """Pick an activation and see it with its derivative (lesson 01).
+
+    Behind it: ``dlkit.plot.activation_curve(name) -> (x, f(x), f'(x))``; static
+    figure: ``dlkit.plot.activation(name)``.
+
+    Example:
+        >>> activation_explorer("relu")   # last line of a cell
+    """
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}.")
+    choice = widgets.Dropdown(options=list(ACTIVATIONS), value=name, description="activation")
+    return Explorer({"fn": choice}, activation)
+
+
+def neuron_explorer(X, y, *, w1: float = 1.0, w2: float = 1.0, b: float = 0.0, limit: float = 5.0) -> Explorer:
+    """Sliders for the weights and bias of one sigmoid neuron over a 2-D dataset (lesson 01).
+
+    The figure shows ``sigma(w1 x1 + w2 x2 + b)`` over the plane, its decision
+    boundary ``w1 x1 + w2 x2 + b = 0``, the points, and the accuracy.
+
+    Args:
+        X: points, shape ``(N, 2)``; y: their 0/1 labels, shape ``(N,)``.
+        w1, w2, b: the sliders' starting values; limit: each slider spans ``[-limit, limit]``.
+
+    Behind it: ``dlkit.plot.neuron_output`` and ``dlkit.plot.neuron_accuracy``;
+    static figure: ``dlkit.plot.neuron(X, y, w1, w2, b)``.
+
+    Example:
+        >>> X, y = sklearn.datasets.make_blobs(100, centers=2, random_state=0)
+        >>> neuron_explorer(X, y)
+    """
+    X, y = to_numpy(X, "X"), to_numpy(y, "y")
+    if not np.all(np.isin(y, (0, 1))):
+        raise ValueError(f"y must hold 0/1 labels for a single sigmoid neuron, got values {np.unique(y)[:5]}. "
+                         f"For more classes pick two, e.g. mask = y < 2.")
+    controls = {name: _slider(float(value), -limit, limit, name) for name, value in (("w1", w1), ("w2", w2), ("b", b))}
+    return Explorer(controls, lambda *, ax, **wb: neuron(X, y, ax=ax, **wb))
+
+
+def gradient_descent_explorer(surface: str = "elongated", *, lr: float = 0.1, steps: int = 30,
+                              momentum: float = 0.0) -> Explorer:
+    """A learning-rate slider (log scale) against the path gradient descent takes on a 2-D surface (lessons 02, 05).
+
+    Args:
+        surface: ``"bowl"``, ``"elongated"`` or ``"rosenbrock"``.
+        lr, steps, momentum: starting values of the sliders.
+
+    Behind it: ``dlkit.plot.gradient_descent_path``; static figure:
+    ``dlkit.plot.descent_path(surface, lr=lr, steps=steps)``.
+
+    Example:
+        >>> gradient_descent_explorer("elongated", lr=0.05)   # then drag lr past 0.2 and watch it diverge
+    """
+    if surface not in SURFACES:
+        raise ValueError(f"unknown surface {surface!r}; choose one of {sorted(SURFACES)}.")
+    controls = {
+        "lr": widgets.FloatLogSlider(value=lr, base=10, min=-4, max=0.5, step=0.05, description="lr",
+                                     continuous_update=False, readout_format=".3g"),
+        "steps": widgets.IntSlider(value=steps, min=1, max=200, description="steps", continuous_update=False),
+        "momentum": _slider(momentum, 0.0, 0.95, "momentum"),
+    }
+    return Explorer(controls, lambda *, ax, **kw: descent_path(surface, ax=ax, **kw))
