@@ -160,17 +160,6 @@ def as_int_pair(value, name: str, *, low: int = 0) -> tuple[int, int]:
     return value, value
 
 
-# ---- appended by the data engineer -----------------------------------------
-
-
-def check_choice(value, name: str, choices) -> str:
-    """Raise a ValueError listing the allowed values when ``value`` is not one of ``choices``."""
-    if value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {allowed}; got {value!r}.")
-    return value
-
-
 def check_choice(value, choices: tuple, name: str):
     """Return ``value`` when it is one of ``choices``, else raise a ValueError listing them."""
     if not isinstance(value, str) or value not in choices:
