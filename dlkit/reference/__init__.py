@@ -37,3 +37,6 @@ from .layers import (
     linear_forward,
 )
 from .losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
+from .autograd import Value
+from .modules import BatchNorm1d, Dropout, Embedding, LeakyReLU, Linear, Module, ReLU, Sequential, Sigmoid, Tanh
+from .optim import SGD, Adam, Optimizer, RMSprop

@@ -1,0 +1,186 @@
+"""``Value``: a scalar that remembers how it was computed, and backpropagates (lesson 03).
+
+Micrograd-sized: every operation computes its result and, right beside it, the
+rule that sends the gradient back to its inputs. ``backward()`` visits the graph
+in reverse topological order and applies those rules.
+
+Example::
+
+    >>> a, b = Value(2.0), Value(-3.0)
+    >>> c = a * b + a.tanh()
+    >>> c.backward()
+    >>> round(a.grad, 6), b.grad      # dc/da = b + (1 - tanh(a)^2), dc/db = a
+    (-2.929349, 2.0)
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class Value:
+    """One scalar in a computation graph.
+
+    Attributes:
+        data: the number (a Python float).
+        grad: d(output)/d(this value), filled by ``output.backward()``; starts at 0.
+        label: an optional name for printing.
+
+    Supports ``+ - * / **`` (power by a plain number), unary ``-``, and the methods
+    ``exp``, ``log``, ``tanh``, ``relu``, ``sigmoid``. Plain numbers mix in freely:
+    ``2 * Value(3.0)`` is a Value.
+    """
+
+    def __init__(self, data, _children: tuple = (), _op: str = "", label: str = ""):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            if hasattr(data, "item") and getattr(data, "size", 2) == 1:
+                data = data.item()  # a numpy scalar or 1-element array
+            else:
+                raise TypeError(
+                    f"Value holds one number, got {type(data).__name__} ({data!r}). "
+                    "Use Value(float(x)); for arrays use the numpy layers in dlkit.reference."
+                )
+        self.data = float(data)
+        self.grad = 0.0
+        self.label = label
+        self._backward = lambda: None  # sends self.grad to the children; set by the op that made self
+        self._prev = tuple(_children)
+        self._op = _op
+
+    @staticmethod
+    def _wrap(other) -> "Value":
+        return other if isinstance(other, Value) else Value(other)
+
+    # ---- arithmetic: result and local gradient rule side by side
+    def __add__(self, other) -> "Value":
+        other = self._wrap(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():  # d(a+b)/da = 1, d(a+b)/db = 1
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other) -> "Value":
+        other = self._wrap(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():  # d(ab)/da = b, d(ab)/db = a
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __pow__(self, k) -> "Value":
+        if isinstance(k, bool) or not isinstance(k, (int, float)):
+            raise TypeError(f"Value ** k needs a plain number k, got {type(k).__name__}; use (a.log() * b).exp().")
+        out = Value(self.data**k, (self,), f"**{k}")
+
+        def _backward():  # d(a^k)/da = k a^(k-1)
+            self.grad += k * self.data ** (k - 1) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def exp(self) -> "Value":
+        out = Value(math.exp(self.data), (self,), "exp")
+
+        def _backward():  # d(e^a)/da = e^a
+            self.grad += out.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def log(self) -> "Value":
+        if self.data <= 0:
+            raise ValueError(f"log needs a positive value, got {self.data}.")
+        out = Value(math.log(self.data), (self,), "log")
+
+        def _backward():  # d(log a)/da = 1/a
+            self.grad += out.grad / self.data
+
+        out._backward = _backward
+        return out
+
+    def tanh(self) -> "Value":
+        out = Value(math.tanh(self.data), (self,), "tanh")
+
+        def _backward():  # d(tanh a)/da = 1 - tanh(a)^2
+            self.grad += (1 - out.data**2) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def relu(self) -> "Value":
+        out = Value(max(self.data, 0.0), (self,), "relu")
+
+        def _backward():  # 1 where a > 0, else 0 (0 at a = 0, as torch)
+            self.grad += (self.data > 0) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def sigmoid(self) -> "Value":
+        z = math.exp(-abs(self.data))  # stable for large |a|
+        s = 1 / (1 + z) if self.data >= 0 else z / (1 + z)
+        out = Value(s, (self,), "sigmoid")
+
+        def _backward():  # d(sigma(a))/da = sigma(a) (1 - sigma(a))
+            self.grad += out.data * (1 - out.data) * out.grad
+
+        out._backward = _backward
+        return out
+
+    # ---- everything else is made of the operations above
+    def __neg__(self) -> "Value":
+        return self * -1
+
+    def __sub__(self, other) -> "Value":
+        return self + (-self._wrap(other))
+
+    def __truediv__(self, other) -> "Value":
+        return self * self._wrap(other) ** -1
+
+    def __radd__(self, other) -> "Value":
+        return self + other
+
+    def __rmul__(self, other) -> "Value":
+        return self * other
+
+    def __rsub__(self, other) -> "Value":
+        return self._wrap(other) - self
+
+    def __rtruediv__(self, other) -> "Value":
+        return self._wrap(other) / self
+
+    # ---- backpropagation
+    def backward(self) -> None:
+        """Fill ``.grad`` of every Value this one depends on with d(self)/d(that value).
+
+        Gradients accumulate (``+=``), so call it once per fresh graph; a value used
+        twice receives both contributions.
+        """
+        # Order the graph so every node comes after everything it was computed from
+        # (a depth-first search with an explicit stack, so long chains cannot hit
+        # Python's recursion limit).
+        order, seen = [], set()
+        stack = [(self, False)]
+        while stack:
+            v, inputs_done = stack.pop()
+            if inputs_done:
+                order.append(v)
+            elif v not in seen:
+                seen.add(v)
+                stack.append((v, True))  # revisit v once all its inputs are ordered
+                stack.extend((child, False) for child in v._prev)
+        # Walk it backwards: a node's grad is complete before it is passed on.
+        self.grad = 1.0
+        for v in reversed(order):
+            v._backward()
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
