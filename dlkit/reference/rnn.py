@@ -275,35 +275,38 @@ def rnn_backward(dout, cache: RNNCache, dh_n=None):
 # --------------------------------------------------------------------------
 
 
-class _Gates(NamedTuple):
-    """The four gate activations of one or more LSTM steps, each ``(..., N, H)``."""
-
-    i: np.ndarray
-    f: np.ndarray
-    g: np.ndarray
-    o: np.ndarray
+def _split_gates(act: np.ndarray):
+    """Views of the four gate blocks i, f, g, o (torch's order) of ``act`` (..., N, 4H)."""
+    hidden = act.shape[-1] // 4
+    return tuple(act[..., k * hidden:(k + 1) * hidden] for k in range(4))
 
 
 def _lstm_cell(pre: np.ndarray, c_prev: np.ndarray):
-    """Gates from the pre-activations ``pre = x W_ih^T + h W_hh^T + b`` (N, 4H); new ``c``, ``tanh(c)``, ``h``."""
-    i, f, g, o = np.split(pre, 4, axis=-1)  # torch's gate order
-    gates = _Gates(sigmoid(i), sigmoid(f), np.tanh(g), sigmoid(o))
-    c = gates.f * c_prev + gates.i * gates.g
+    """One cell from the pre-activations ``pre = x W_ih^T + h W_hh^T + b`` (N, 4H).
+
+    Returns the gate activations ``act`` (N, 4H), blocks ``[i, f, g, o]``, and the new
+    ``c``, ``tanh(c)`` and ``h``, each (N, H).
+    """
+    hidden = pre.shape[-1] // 4
+    act = sigmoid(pre)  # i, f and o are sigmoids (one call for all: g's block is overwritten next)
+    act[:, 2 * hidden:3 * hidden] = np.tanh(pre[:, 2 * hidden:3 * hidden])  # g is a tanh
+    i, f, g, o = _split_gates(act)
+    c = f * c_prev + i * g
     tanh_c = np.tanh(c)
-    return gates, c, tanh_c, gates.o * tanh_c
+    return act, c, tanh_c, o * tanh_c
 
 
-def _lstm_cell_backward(dh, dc, gates: _Gates, c_prev, tanh_c):
-    """Through one cell: the gradient of the pre-activations (N, 4H) and of ``c_prev``."""
-    i, f, g, o = gates
+def _lstm_cell_backward(dh, dc, act, c_prev, tanh_c, dpre):
+    """Through one cell: writes the gradient of the pre-activations into ``dpre`` (N, 4H); returns ``dc_prev``."""
+    i, f, g, o = _split_gates(act)
     dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c reaches the loss directly and through h = o * tanh(c)
-    dpre = np.concatenate([
-        dc * g * i * (1 - i),  # d/d(pre_i): sigmoid'
+    np.concatenate([
+        dc * g * i * (1 - i),  # d/d(pre_i): sigmoid' = i (1 - i)
         dc * c_prev * f * (1 - f),  # d/d(pre_f)
-        dc * i * (1 - g * g),  # d/d(pre_g): tanh'
+        dc * i * (1 - g * g),  # d/d(pre_g): tanh' = 1 - g^2
         dh * tanh_c * o * (1 - o),  # d/d(pre_o)
-    ], axis=-1)
-    return dpre, dc * f
+    ], axis=-1, out=dpre)
+    return dc * f
 
 
 class LSTMStepCache(NamedTuple):
@@ -312,7 +315,7 @@ class LSTMStepCache(NamedTuple):
     x: np.ndarray
     h_prev: np.ndarray
     c_prev: np.ndarray
-    gates: _Gates
+    act: np.ndarray  # (N, 4H): gate activations i, f, g, o
     c: np.ndarray
     tanh_c: np.ndarray
     weights: _Weights
@@ -343,8 +346,8 @@ def lstm_step_forward(x, h_prev, c_prev, W_ih, W_hh, b_ih=None, b_hh=None):
     h_prev = _check_state(h_prev, "h_prev", x.shape[0], hidden, x.dtype)
     c_prev = _check_state(c_prev, "c_prev", x.shape[0], hidden, x.dtype)
     w, (x, h_prev, c_prev) = _common_dtype(w, x, h_prev, c_prev)
-    gates, c, tanh_c, h = _lstm_cell(x @ w.W_ih.T + h_prev @ w.W_hh.T + w.b, c_prev)
-    return h, c, LSTMStepCache(x, h_prev, c_prev, gates, c, tanh_c, w)
+    act, c, tanh_c, h = _lstm_cell(x @ w.W_ih.T + h_prev @ w.W_hh.T + w.b, c_prev)
+    return h, c, LSTMStepCache(x, h_prev, c_prev, act, c, tanh_c, w)
 
 
 def lstm_step_backward(dh, dc, cache: LSTMStepCache):
@@ -377,7 +380,8 @@ def lstm_step_backward(dh, dc, cache: LSTMStepCache):
     check_shape(dh, cache.c.shape, "dh", "the shape of h, (N, H)")
     check_shape(dc, cache.c.shape, "dc", "the shape of c, (N, H)")
     w = cache.weights
-    dpre, dc_prev = _lstm_cell_backward(dh, dc, cache.gates, cache.c_prev, cache.tanh_c)
+    dpre = np.empty_like(cache.act)
+    dc_prev = _lstm_cell_backward(dh, dc, cache.act, cache.c_prev, cache.tanh_c, dpre)
     return (dpre @ w.W_ih, dpre @ w.W_hh, dc_prev, dpre.T @ cache.x, dpre.T @ cache.h_prev,
             *_bias_grads(dpre.sum(axis=0), w))
 
@@ -390,7 +394,7 @@ class LSTMCache(NamedTuple):
     c0: np.ndarray
     h0_given: bool
     c0_given: bool
-    gates: _Gates  # each (T, N, H)
+    act: np.ndarray  # (T, N, 4H): gate activations i, f, g, o
     c: np.ndarray  # (T, N, H)
     tanh_c: np.ndarray  # (T, N, H)
     h: np.ndarray  # (T, N, H)
@@ -436,15 +440,13 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih=None, b_hh=None):
     c0 = _check_state(c0, "c0", batch, hidden, x.dtype)
     w, (x, h0, c0) = _common_dtype(w, x, h0, c0)
     xw = (x.reshape(steps * batch, -1) @ w.W_ih.T + w.b).reshape(steps, batch, 4 * hidden)
-    gates = _Gates(*(np.empty((steps, batch, hidden), dtype=x.dtype) for _ in range(4)))
+    act = np.empty((steps, batch, 4 * hidden), dtype=x.dtype)
     c, tanh_c, h = (np.empty((steps, batch, hidden), dtype=x.dtype) for _ in range(3))
     h_prev, c_prev = h0, c0
     for t in range(steps):
-        step_gates, c[t], tanh_c[t], h[t] = _lstm_cell(xw[t] + h_prev @ w.W_hh.T, c_prev)
-        for store, value in zip(gates, step_gates):
-            store[t] = value
+        act[t], c[t], tanh_c[t], h[t] = _lstm_cell(xw[t] + h_prev @ w.W_hh.T, c_prev)
         h_prev, c_prev = h[t], c[t]
-    return h, LSTMCache(x, h0, c0, h0_given, c0_given, gates, c, tanh_c, h, w)
+    return h, LSTMCache(x, h0, c0, h0_given, c0_given, act, c, tanh_c, h, w)
 
 
 def lstm_backward(dout, cache: LSTMCache, dh_n=None, dc_n=None):
@@ -479,8 +481,7 @@ def lstm_backward(dout, cache: LSTMCache, dh_n=None, dc_n=None):
     dpre = np.empty((steps, batch, 4 * hidden), dtype=h.dtype)
     for t in reversed(range(steps)):
         c_prev = c[t - 1] if t > 0 else cache.c0
-        step_gates = _Gates(*(g[t] for g in cache.gates))
-        dpre[t], dc_next = _lstm_cell_backward(dout[t] + dh_next, dc_next, step_gates, c_prev, cache.tanh_c[t])
+        dc_next = _lstm_cell_backward(dout[t] + dh_next, dc_next, cache.act[t], c_prev, cache.tanh_c[t], dpre[t])
         dh_next = dpre[t] @ w.W_hh
     h_prev = np.concatenate([cache.h0[None], h[:-1]])  # h_{t-1} for every t
     dpre2 = dpre.reshape(steps * batch, 4 * hidden)
