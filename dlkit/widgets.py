@@ -10,6 +10,7 @@ picture: a notebook rendered without widgets shows the current figure as a PNG.
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Callable
 
@@ -61,7 +62,7 @@ class Explorer(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs):
         # A frontend with widgets shows the live widget; one without (nbconvert, GitHub) the current figure.
         bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["image/png"] = self.image.value
+        bundle["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")
         return bundle
 
 

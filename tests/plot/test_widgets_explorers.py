@@ -1,0 +1,57 @@
+"""dlkit.widgets: explorers build, and moving a control redraws the figure from the pure function."""
+
+from __future__ import annotations
+
+import base64
+
+import ipywidgets
+import numpy as np
+import pytest
+
+from dlkit import plot, widgets
+
+
+def _line(fig, label):
+    (line,) = [l for l in fig.axes[0].lines if l.get_label() == label]
+    return line
+
+
+def test_activation_explorer_switches_function():
+    ex = widgets.activation_explorer("sigmoid")
+    assert isinstance(ex, ipywidgets.VBox) and bytes(ex.image.value).startswith(b"\x89PNG")
+    first_png = bytes(ex.image.value)
+    ex.controls["fn"].value = "relu"  # what the dropdown does when a student picks relu
+    assert ex.caption.value == "relu"
+    x, y, dy = plot.activation_curve("relu")
+    np.testing.assert_allclose(_line(ex.figure, "f(x)").get_ydata(), y)
+    np.testing.assert_allclose(_line(ex.figure, "f'(x)").get_ydata(), dy)
+    assert bytes(ex.image.value) != first_png
+    with pytest.raises(ValueError, match="unknown activation"):
+        widgets.activation_explorer("swish2")
+
+
+def test_neuron_explorer_sliders_change_boundary_and_accuracy():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] > 0).astype(int)
+    ex = widgets.neuron_explorer(X, y, w1=0.0, w2=1.0, b=0.0)
+    assert set(ex.controls) == {"w1", "w2", "b"}
+    before = plot.neuron_accuracy(X, y, 0.0, 1.0, 0.0)
+    assert ex.caption.value.endswith(f"accuracy {before:.0%}")
+    ex.controls["w1"].value = 3.0
+    ex.controls["w2"].value = 0.0
+    assert ex.values() == {"w1": 3.0, "w2": 0.0, "b": 0.0}
+    assert ex.caption.value == "w1=3.00, w2=0.00, b=0.00: accuracy 100%"
+    with pytest.raises(ValueError, match="0/1 labels"):
+        widgets.neuron_explorer(X, np.arange(60) % 3)
+
+
+def test_gradient_descent_explorer_learning_rate_changes_path():
+    ex = widgets.gradient_descent_explorer("elongated", lr=0.05, steps=20)
+    surface = plot.SURFACES["elongated"]
+    expected = plot.gradient_descent_path(surface.grad, surface.start, 0.05, 20)
+    np.testing.assert_allclose(_line(ex.figure, "path").get_xdata(), expected[:, 0])
+    ex.controls["lr"].value = 0.3  # beyond 2 / 10, the steep direction diverges
+    assert "diverged" in ex.caption.value
+    png = base64.b64decode(ex._repr_mimebundle_()["image/png"])  # viewers without widgets still see the figure
+    assert png == bytes(ex.image.value)
