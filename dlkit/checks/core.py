@@ -280,12 +280,13 @@ def _close(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> n
 # -- all three in one process: what a check cell does ---------------------------
 
 def run(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False, seed: int | None = None,
-        quiet: bool = False) -> int:
+        quiet: bool = False) -> None:
     """Check a student's function against every case of an exercise.
 
     Raises :class:`CheckFailed` (an AssertionError) at the first failing case,
     with a message that says what was expected, what came back and a hint.
-    Prints a one-line confirmation and returns the number of cases passed.
+    Prints a one-line confirmation. Returns None on purpose: nbgrader reads a
+    number displayed by a check cell as partial credit.
     """
     exercise = get(exercise_id)
     cases = exercise.cases(hidden=hidden, seed=seed)
@@ -298,7 +299,6 @@ def run(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False, seed:
     if not quiet:
         kind = "hidden checks" if hidden else "checks"
         print(f"✔ {exercise.function}: all {len(cases)} {kind} passed.")
-    return len(cases)
 
 
 # -- helpers ----------------------------------------------------------------------

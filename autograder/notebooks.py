@@ -1,0 +1,89 @@
+"""Reading, normalising and comparing course notebooks (no nbgrader here)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+
+from autograder import SOLUTIONS
+
+LESSON_DIR = re.compile(r"^\d\d-[a-z0-9-]+$")
+
+
+class NotebookError(ValueError):
+    """A notebook that cannot be read, with the path and what is wrong."""
+
+
+def lesson_names(root: Path = SOLUTIONS) -> list[str]:
+    """The lesson folders (``01-neurons``, ...) under ``root``, in course order."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and LESSON_DIR.match(p.name))
+
+
+def resolve_lessons(requested: list[str] | None, root: Path = SOLUTIONS) -> list[str]:
+    """Turn names like ``01`` or ``01-neurons`` into lesson folder names; all lessons when empty."""
+    available = lesson_names(root)
+    if not requested:
+        return available
+    chosen = []
+    for name in requested:
+        matches = [lesson for lesson in available if lesson == name or lesson.split("-", 1)[0] == name.zfill(2)]
+        if not matches:
+            raise SystemExit(f"no lesson {name!r} in {root}; available: {', '.join(available) or 'none'}")
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    """Read a notebook as nbformat v4, or raise NotebookError saying why it cannot be read."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotebookError(f"{path}: cannot read the file ({exc})") from exc
+    if not text.strip():
+        raise NotebookError(f"{path}: the file is empty")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"{path}: not valid notebook JSON ({exc.msg} at line {exc.lineno})") from exc
+    if not isinstance(raw, dict) or "cells" not in raw:
+        raise NotebookError(f"{path}: not a Jupyter notebook (no 'cells')")
+    major = raw.get("nbformat")
+    if major != 4:
+        raise NotebookError(f"{path}: nbformat {major!r} is not supported; save it as nbformat 4")
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several types for malformed files
+        raise NotebookError(f"{path}: malformed notebook ({exc})") from exc
+
+
+def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove outputs, execution counts and per-run metadata, in place; returns ``nb``."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        for key in ("execution", "collapsed", "scrolled", "ExecuteTime"):
+            cell.metadata.pop(key, None)
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def write(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Write a notebook in the committed form: stripped, 1-space indent, trailing newline."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(nb), encoding="utf-8")
+
+
+def dumps(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(strip(nb)) + "\n"
+
+
+def has_outputs(nb: nbformat.NotebookNode) -> list[int]:
+    """Indices of code cells that carry outputs or an execution count."""
+    return [i for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]

@@ -1,0 +1,84 @@
+"""Generate the student versions in lessons/ from solutions/ with real ``nbgrader generate_assignment``.
+
+``release(lessons)`` regenerates and writes lessons/; ``check(lessons)`` generates
+into a temporary folder and lists every lesson whose committed student version
+differs from what nbgrader would produce now.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from autograder import LESSONS, SOLUTIONS
+from autograder import notebooks as nbs
+from autograder.nbgrader_course import run_nbgrader
+
+
+class ReleaseError(RuntimeError):
+    """nbgrader could not generate a lesson; the message carries its log."""
+
+
+def generate(lesson: str, release_root: Path, *, source_root: Path = SOLUTIONS) -> Path:
+    """Run ``nbgrader generate_assignment`` for one lesson into ``release_root/<lesson>``; normalise it."""
+    with tempfile.TemporaryDirectory(prefix="dlkit-release-") as scratch:
+        cmd = [
+            sys.executable, "-m", "nbgrader", "generate_assignment", lesson,
+            f"--CourseDirectory.root={source_root.parent}",
+            f"--CourseDirectory.source_directory={source_root.name}",
+            f"--CourseDirectory.release_directory={release_root}",
+            f"--CourseDirectory.db_url=sqlite:///{Path(scratch) / 'gradebook.db'}",
+            "--force", "--log-level=WARN",
+        ]
+        proc = run_nbgrader(cmd, cwd=Path(scratch))
+        out = release_root / lesson
+        if proc.returncode != 0 or not out.is_dir():
+            log = (proc.stdout + proc.stderr).strip()
+            raise ReleaseError(f"nbgrader could not generate {lesson}:\n{log}")
+    for path in sorted(out.rglob("*.ipynb")):
+        nbs.write(nbs.read(path), path)
+    return out
+
+
+def release(lessons: list[str], *, lessons_root: Path = LESSONS, source_root: Path = SOLUTIONS) -> list[Path]:
+    """Regenerate ``lessons_root/<lesson>`` for each lesson (replacing what was there)."""
+    written = []
+    for lesson in lessons:
+        with tempfile.TemporaryDirectory(prefix="dlkit-release-out-") as tmp:
+            generated = generate(lesson, Path(tmp), source_root=source_root)
+            target = lessons_root / lesson
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(generated, target)
+            written.append(target)
+    return written
+
+
+def differences(lessons: list[str], *, lessons_root: Path = LESSONS, source_root: Path = SOLUTIONS) -> dict[str, list[str]]:
+    """For each stale lesson, the files that differ from a fresh generation (empty dict: in sync)."""
+    stale: dict[str, list[str]] = {}
+    for lesson in lessons:
+        with tempfile.TemporaryDirectory(prefix="dlkit-release-check-") as tmp:
+            generated = generate(lesson, Path(tmp), source_root=source_root)
+            committed = lessons_root / lesson
+            if not committed.is_dir():
+                stale[lesson] = [f"{committed} is missing"]
+                continue
+            diffs = _compare_trees(generated, committed)
+            if diffs:
+                stale[lesson] = diffs
+    return stale
+
+
+def _compare_trees(expected: Path, actual: Path) -> list[str]:
+    want = {p.relative_to(expected) for p in expected.rglob("*") if p.is_file()}
+    have = {p.relative_to(actual) for p in actual.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts}
+    diffs = [f"{rel}: missing from lessons/" for rel in sorted(want - have)]
+    diffs += [f"{rel}: not produced by nbgrader (remove it or add it to solutions/)" for rel in sorted(have - want)]
+    for rel in sorted(want & have):
+        if not filecmp.cmp(expected / rel, actual / rel, shallow=False):
+            diffs.append(f"{rel}: differs from the generated version")
+    return diffs

@@ -1,0 +1,94 @@
+"""`python -m autograder release`: real nbgrader generation, and --check for stale lessons."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder import LESSONS, SOLUTIONS
+from autograder import notebooks as nbs
+from autograder.release import differences, release
+from tests.helpers import tiny_lesson
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def course(tmp_path):
+    source, lessons = tmp_path / "solutions", tmp_path / "lessons"
+    tiny_lesson(source)
+    lessons.mkdir()
+    return source, lessons
+
+
+def test_release_strips_solutions_and_hidden_tests(course):
+    source, lessons = course
+    [out] = release(["99-tiny"], lessons_root=lessons, source_root=source)
+    nb = nbformat.read(out / "99-tiny.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "np.maximum" not in text, "the solution leaked into the student version"
+    assert "hidden=True" not in text and "HIDDEN TESTS" not in text, "hidden tests leaked"
+    assert "raise NotImplementedError()" in text
+    assert 'checks.run("01.relu", relu)' in text, "visible checks must stay"
+    assert all("checksum" in c.metadata["nbgrader"] for c in nb.cells if c.metadata["nbgrader"].get("grade"))
+    assert nbs.has_outputs(nb) == []
+
+
+def test_release_is_deterministic(course):
+    source, lessons = course
+    release(["99-tiny"], lessons_root=lessons, source_root=source)
+    first = (lessons / "99-tiny" / "99-tiny.ipynb").read_bytes()
+    release(["99-tiny"], lessons_root=lessons, source_root=source)
+    assert (lessons / "99-tiny" / "99-tiny.ipynb").read_bytes() == first
+    assert differences(["99-tiny"], lessons_root=lessons, source_root=source) == {}
+
+
+def test_check_names_a_stale_lesson(course):
+    source, lessons = course
+    release(["99-tiny"], lessons_root=lessons, source_root=source)
+    path = source / "99-tiny" / "99-tiny.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += "\n\nA new paragraph the student version does not have yet."
+    nbformat.write(nb, path)
+    stale = differences(["99-tiny"], lessons_root=lessons, source_root=source)
+    assert list(stale) == ["99-tiny"]
+    assert "99-tiny.ipynb: differs from the generated version" in stale["99-tiny"]
+
+
+def test_check_notices_missing_and_extra_files(course):
+    source, lessons = course
+    assert differences(["99-tiny"], lessons_root=lessons, source_root=source)["99-tiny"][0].endswith("is missing")
+    release(["99-tiny"], lessons_root=lessons, source_root=source)
+    (lessons / "99-tiny" / "stray.txt").write_text("x")
+    assert any("stray.txt" in d for d in differences(["99-tiny"], lessons_root=lessons, source_root=source)["99-tiny"])
+
+
+def test_committed_lessons_are_in_sync_with_solutions():
+    """The real repository: lessons/ is exactly what nbgrader generates from solutions/ now."""
+    assert nbs.lesson_names(SOLUTIONS), "no lessons in solutions/"
+    proc = subprocess.run([sys.executable, "-m", "autograder", "release", "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert nbs.lesson_names(LESSONS) == nbs.lesson_names(SOLUTIONS)
+
+
+def test_check_cli_exits_nonzero_on_unknown_lesson():
+    proc = subprocess.run([sys.executable, "-m", "autograder", "release", "--check", "77"],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 and "no lesson '77'" in proc.stderr
+
+
+def test_malformed_notebook_gets_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{not json")
+    with pytest.raises(nbs.NotebookError, match="not valid notebook JSON"):
+        nbs.read(bad)
+    bad.write_text("")
+    with pytest.raises(nbs.NotebookError, match="empty"):
+        nbs.read(bad)
+    bad.write_text(json.dumps({"cells": [], "nbformat": 3, "metadata": {}}))
+    with pytest.raises(nbs.NotebookError, match="nbformat 3 is not supported"):
+        nbs.read(bad)
