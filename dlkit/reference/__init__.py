@@ -40,3 +40,29 @@ from .losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
 from .autograd import Value
 from .modules import BatchNorm1d, Dropout, Embedding, LeakyReLU, Linear, Module, ReLU, Sequential, Sigmoid, Tanh
 from .optim import SGD, Adam, Optimizer, RMSprop
+from .conv import (
+    avg_pool2d_backward,
+    avg_pool2d_forward,
+    col2im,
+    conv2d_backward,
+    conv2d_backward_naive,
+    conv2d_forward,
+    conv2d_forward_naive,
+    conv2d_output_shape,
+    conv_output_size,
+    im2col,
+    max_pool2d_backward,
+    max_pool2d_forward,
+)
+from .rnn import (
+    clip_grad_norm,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
+from .modules_seq import LSTM, RNN, AvgPool2d, Conv2d, Flatten, MaxPool2d
