@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -106,15 +107,19 @@ class LivePlot:
         if self.mode == "print":
             print(line, file=self.file if self.file is not None else sys.stdout, flush=True)
             return
-        from IPython.display import display
+        from IPython.display import Image, display
 
         self.figure = curves(history, self.metrics)
         self.figure.suptitle(line, fontsize=9)
         self.figure.tight_layout()
+        # A PNG, not the Figure: it shows whatever matplotlib backend the kernel runs.
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=90)
+        picture = Image(data=buffer.getvalue(), format="png")
         if self._handle is None:
-            self._handle = display(self.figure, display_id=True)
+            self._handle = display(picture, display_id=True)
         else:
-            self._handle.update(self.figure)
+            self._handle.update(picture)
 
     def close(self) -> None:
         """Stop updating: the last figure stays where it is."""

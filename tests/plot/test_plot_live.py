@@ -81,8 +81,10 @@ def test_display_mode_shows_once_then_updates_in_place(plain_env, monkeypatch):
         history["accuracy"].append(0.5 + 0.1 * epoch)
         live.update(history)
     assert len(shown) == 1 and len(updated) == 3
-    final = updated[-1]
-    assert final is live.figure and final._suptitle.get_text().startswith("epoch 4/4")
+    assert all(picture.data.startswith(b"\x89PNG") for picture in shown + updated)
+    assert len({picture.data for picture in shown + updated}) == 4  # each epoch a new picture
+    final = live.figure
+    assert final._suptitle.get_text().startswith("epoch 4/4")
     assert [ax.get_title() for ax in final.axes] == ["loss", "accuracy"]
     assert len(final.axes[0].lines[0].get_xdata()) == 4
 
