@@ -15,6 +15,7 @@ CONDA_NAMES = {"torch": "pytorch"}  # PyPI name -> conda-forge name where they d
 
 
 def _split(req: str) -> tuple[str, str]:
+    req = req.split(";", 1)[0].split("#", 1)[0]  # drop environment markers and comments
     m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
     return m.group(1).lower(), m.group(2).replace(" ", "")
 
@@ -26,6 +27,8 @@ def test_environment_yml_lists_the_same_packages_and_bounds_as_pyproject():
         wanted.update(_split(r) for r in extra)
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     conda = dict(_split(d) for d in env["dependencies"] if isinstance(d, str) and d not in ("pip",))
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    conda.update(_split(d) for d in pip_section if not d.startswith("-e"))
     conda.pop("python")
     got = {name: conda.get(CONDA_NAMES.get(name, name)) for name in wanted}
     assert got == wanted, "environment.yml and pyproject.toml disagree"
@@ -36,7 +39,7 @@ def test_environment_yml_lists_the_same_packages_and_bounds_as_pyproject():
 def test_pyproject_uses_lower_bounds_not_exact_pins():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     reqs = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
-    pinned = [r for r in reqs if "==" in r or "<" in r]
+    pinned = [r for r in reqs if "==" in r.split(";")[0] or "<" in r.split(";")[0]]
     assert not pinned, f"pin exact versions only in .ci/constraints.txt, not in pyproject: {pinned}"
 
 
