@@ -66,3 +66,11 @@ from .rnn import (
     rnn_step_forward,
 )
 from .modules_seq import LSTM, RNN, AvgPool2d, Conv2d, Flatten, MaxPool2d
+from .attention import (
+    attention_backward,
+    attention_forward,
+    causal_mask,
+    multi_head_attention_backward,
+    multi_head_attention_forward,
+    sinusoidal_positional_encoding,
+)
