@@ -121,6 +121,15 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
             def relu(x):
                 return np.where(x > 0, x, 0.01 * x)
         """)),
+        ("loop over reshape(-1) of a copy: for a transposed input that is another copy, so nothing changes", _src("""
+            def relu(x):
+                out = np.array(x, copy=True)
+                flat = out.reshape(-1)
+                for i in range(flat.size):
+                    if flat[i] < 0:
+                        flat[i] = 0
+                return out
+        """)),
         ("returns the mask x > 0 instead of the values", _src("""
             def relu(x):
                 return x > 0
@@ -251,13 +260,12 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
             def relu(x):
                 return np.where(x > 0, x, 0.0)
         """)),
-        ("a loop over a copy", _src("""
+        ("a loop over every index of a copy", _src("""
             def relu(x):
                 out = np.array(x, copy=True)
-                flat = out.reshape(-1)
-                for i in range(flat.size):
-                    if flat[i] < 0:
-                        flat[i] = 0
+                for index in np.ndindex(out.shape):
+                    if out[index] < 0:
+                        out[index] = 0
                 return out
         """)),
     ],

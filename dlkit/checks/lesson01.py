@@ -91,6 +91,7 @@ def _relu_hidden(rng: np.random.Generator) -> list[Case]:
     cases = [Case((rng.normal(0, 5, size=shape),), label=f"random values, shape {shape}") for shape in _shapes(rng, 4)]
     cases.append(Case((rng.normal(0, 1e4, size=(4, 3)),), label="large values"))
     cases.append(Case((rng.normal(size=6).astype(np.float32),), label="float32 input", tol=F32_TOL))
+    cases.append(Case((rng.normal(0, 5, size=(5, 3)).T,), label="a transposed (column-major) array"))
     return cases
 
 
