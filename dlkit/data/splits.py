@@ -196,7 +196,13 @@ def three_way_split(X: np.ndarray, y: np.ndarray, *, val_size: float, test_size:
 def _split_index(index: np.ndarray, labels, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     if fraction == 0.0:
         return index, index[:0]
-    return train_test_split(index, test_size=fraction, random_state=seed, stratify=labels, shuffle=True)
+    try:
+        return train_test_split(index, test_size=fraction, random_state=seed, stratify=labels, shuffle=True)
+    except ValueError as err:  # sklearn's words assume its own argument names; say it in ours
+        raise ValueError(
+            f"cannot split {len(index)} examples into parts of {1 - fraction:.0%} and {fraction:.0%} keeping the "
+            f"class proportions: {err} Use more examples or a larger val_size/test_size."
+        ) from None
 
 
 def train_val_split(X: np.ndarray, y: np.ndarray, *, val_size: float, seed: int, stratify: bool):
