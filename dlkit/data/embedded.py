@@ -128,8 +128,9 @@ def make_moons(n_samples: int = 600, noise: float = 0.2, seed: int = 0, *, val_s
     Source: generated locally with ``sklearn.datasets.make_moons``.
 
     Example:
-        >>> make_moons(n_samples=200, noise=0.1, seed=1).X_train.shape
-        (140, 2)
+        >>> ds = make_moons(n_samples=200, noise=0.1, seed=1)
+        >>> ds.input_shape, ds.classes
+        ((2,), ('upper', 'lower'))
     """
     n_samples, noise = _check_generator_args(n_samples, noise)
     X, y = _sk.make_moons(n_samples=n_samples, noise=noise, random_state=seed)
