@@ -74,3 +74,4 @@ from .attention import (
     multi_head_attention_forward,
     sinusoidal_positional_encoding,
 )
+from .gan import discriminator_loss, gan_train_step, generator_loss, mode_statistics
