@@ -208,7 +208,8 @@ def read_imdb(path: str | os.PathLike) -> dict:
     for split, items in rows.items():
         labels_present = {label for label, *_ in items}
         if labels_present != {0, 1}:
-            raise _fail(path, f"aclImdb/{split} must hold both pos and neg reviews, found labels {sorted(labels_present)}")
+            found = sorted(labels_present)
+            raise _fail(path, f"aclImdb/{split} must hold both pos and neg reviews, found labels {found}")
         items.sort(key=lambda row: (row[0], row[1]))
         out[split] = ([t for *_, t in items], np.array([r[0] for r in items], dtype=np.int64),
                       np.array([r[2] for r in items], dtype=np.int64))

@@ -89,10 +89,16 @@ def _image_splits(name: str, X_train, y_train, X_test, y_test, classes, *, sourc
 
 
 def _idx_dataset(name: str, files: dict, classes, fetch_options: dict, seed: int, val_size: float) -> DataSplits:
-    arrays = {}
-    for key, remote in files.items():
-        path = _fetch(remote, fetch_options)
-        arrays[key] = formats.read_idx(path)
+    paths, failures = {}, []
+    for key, remote in files.items():  # try every file, so an offline error lists all that are missing
+        try:
+            paths[key] = _fetch(remote, fetch_options)
+        except dl.DownloadError as err:
+            failures.append(str(err))
+    if failures:
+        header = f"{name}: {len(failures)} of {len(files)} files are missing."
+        raise dl.DownloadError("\n\n".join([header, *failures]))
+    arrays = {key: formats.read_idx(path) for key, path in paths.items()}
     for split, count in (("train", 60_000), ("test", 10_000)):
         images, labels = arrays[f"{split} images"], arrays[f"{split} labels"]
         if images.shape != (count, 28, 28) or labels.shape != (count,) or labels.max() > 9:

@@ -39,7 +39,9 @@ def test_full_switch_offline_says_which_file_and_where(data_cache, monkeypatch):
     message = str(err.value)
     assert "train-images-idx3-ubyte.gz" in message and "9,912,422 bytes" in message
     assert "https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz" in message
-    assert str(data_cache / "mnist" / "train-images-idx3-ubyte.gz") in message
+    assert "4 of 4 files are missing" in message
+    for remote in full.MNIST_FILES.values():
+        assert str(data_cache / "mnist" / remote.filename) in message
     assert not any(p.is_file() for p in data_cache.rglob("*"))
 
 
