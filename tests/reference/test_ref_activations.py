@@ -47,7 +47,14 @@ def test_activation_matches_torch_forward_and_backward(name, data, dtype):
     yt = torch_fn(xt, **torch_kwargs(kwargs))
     yt.backward(t(dout))
     assert_parity(out, yt, f"{name} forward")
-    assert_parity(dx, xt.grad, f"{name} backward")
+    if dtype == np.float32 and name in ("sigmoid", "tanh"):
+        # Their derivatives, y(1-y) and 1-y^2, are computed from the float32 output y, so where the
+        # curve is flat they carry an absolute error of about eps32 * |dout| (torch's too): the
+        # relative error there grows like 1/(1-|y|). Bound the absolute error instead.
+        err = np.max(np.abs(dx - xt.grad.numpy()))
+        assert err <= 1e-6 * max(np.max(np.abs(dout)), 1e-30), f"{name} backward (float32): error {err:.3g}"
+    else:
+        assert_parity(dx, xt.grad, f"{name} backward")
 
 
 @pytest.mark.parametrize("name", NAMES)
