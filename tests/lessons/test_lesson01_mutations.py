@@ -11,6 +11,7 @@ instructor seed we do not know here.
 
 from __future__ import annotations
 
+import ast
 import re
 
 import numpy as np
@@ -74,7 +75,9 @@ def test_tables_cover_every_exercise_of_the_lesson():
 
 @pytest.mark.parametrize("name,desc,source", _cases(MUTANTS) + _cases(ALTERNATIVES))
 def test_source_is_a_single_def_of_the_exercise_function(name, desc, source):
-    assert re.match(rf"def {FUNCTIONS[name]}\(", source), desc
+    tree = ast.parse(source)
+    assert [type(node) for node in tree.body] == [ast.FunctionDef], f"{desc}: one def and nothing else"
+    assert tree.body[0].name == FUNCTIONS[name], desc
     assert source not in {s for d, s in MUTANTS[name] + ALTERNATIVES[name] if d != desc}, "duplicate source"
     assert source != SOLUTIONS[name]
 
