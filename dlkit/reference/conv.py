@@ -11,10 +11,9 @@ Three ways to compute one convolution, from slowest to fastest:
 - :func:`conv2d_forward_naive` loops over every output number: read it first.
 - :func:`im2col` copies every receptive field into one column, so the whole
   convolution becomes one matrix product with ``w.reshape(F, -1)``.
-- :func:`conv2d_forward` does exactly that, and its backward never builds the
-  gradient of the columns: it adds ``w[:, :, i, j]^T dout`` into the input
-  gradient one kernel offset ``(i, j)`` at a time (``col2im`` fused with the
-  matrix product), which keeps peak memory near the size of the columns.
+- :func:`conv2d_forward` does exactly that; its backward reuses the columns for
+  ``dw`` and builds ``dx = col2im(W^T dout)`` a few images at a time, which keeps
+  peak memory near the size of the columns.
 """
 
 from __future__ import annotations
@@ -173,17 +172,25 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0) -> np.ndarray:
     n, c, h, w = tuple(x_shape)
     _, _, ho, wo = conv2d_output_shape(x_shape, (1, c, kh, kw), stride, padding)
     check_shape(cols, (n, c * kh * kw, ho * wo), "cols", f"im2col of an image of shape {tuple(x_shape)}")
-    cols6 = cols.reshape(n, c, kh, kw, ho, wo)
     dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            _add_at_offset(dxp, i, j, sh, sw, cols6[:, :, i, j])
+    _col2im_add(dxp, cols.reshape(n, c, kh, kw, ho, wo), sh, sw)
     return _unpad(dxp, ph, pw)
+
+
+def _col2im_add(dxp: np.ndarray, cols6: np.ndarray, sh: int, sw: int) -> None:
+    """Add columns ``cols6`` (n, C, kh, kw, H_out, W_out) into the padded images ``dxp`` (n, C, Hp, Wp)."""
+    for i in range(cols6.shape[2]):
+        for j in range(cols6.shape[3]):
+            _add_at_offset(dxp, i, j, sh, sw, cols6[:, :, i, j])
 
 
 # --------------------------------------------------------------------------
 # Convolution
 # --------------------------------------------------------------------------
+
+
+#: conv2d_backward turns the gradient of the columns into dx this many images at a time.
+_BACKWARD_CHUNK = 4
 
 
 class Conv2dCache(NamedTuple):
@@ -340,10 +347,9 @@ def conv2d_backward(dout, cache: Conv2dCache):
 
     Formula: with :math:`D_n` = ``dout[n].reshape(F, -1)``,
     :math:`dw = \sum_n D_n\, \text{cols}[n]^\top`, :math:`db = \sum_{n,y,x} \text{dout}`,
-    and :math:`dx = \text{col2im}(W_{2d}^\top D)`. The last one is computed one kernel
-    offset at a time (:math:`w[:, :, i, j]^\top D_n` added into the pixels that
-    offset read), so the ``(N, C*kh*kw, H_out*W_out)`` gradient of the columns is
-    never stored.
+    and :math:`dx = \text{col2im}(W_{2d}^\top D)`. The last one is computed for a few
+    images at a time, so the ``(N, C*kh*kw, H_out*W_out)`` gradient of the columns
+    never exists in full (peak memory stays near the size of the columns).
 
     Example::
 
@@ -363,9 +369,11 @@ def conv2d_backward(dout, cache: Conv2dCache):
     dw = np.matmul(d2, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
     db = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
     dxp = np.zeros((n_img, n_chan, x.shape[2] + 2 * ph, x.shape[3] + 2 * pw), dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            _add_at_offset(dxp, i, j, sh, sw, np.matmul(w[:, :, i, j].T, d2).reshape(n_img, n_chan, ho, wo))
+    w2t = w.reshape(n_filt, -1).T  # (C*kh*kw, F)
+    for first in range(0, n_img, _BACKWARD_CHUNK):
+        images = slice(first, first + _BACKWARD_CHUNK)
+        dcols = np.matmul(w2t, d2[images])  # gradient of these images' columns
+        _col2im_add(dxp[images], dcols.reshape(-1, n_chan, kh, kw, ho, wo), sh, sw)
     return _unpad(dxp, ph, pw), dw, db
 
 
