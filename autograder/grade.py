@@ -1,0 +1,461 @@
+"""Grade one submission: validate, repair, run in the sandbox, judge in this process.
+
+The steps, each a small function:
+
+1. :func:`load_lesson` reads the instructor source and the released student
+   version into a :class:`LessonSpec`: check cells, their points (from the
+   source, never the submission) and the ``checks.run("ID", name)`` calls
+   found in them with ``ast``.
+2. :func:`draw_cases` draws every exercise's visible and hidden cases from the
+   instructor seed, and :func:`expected_outputs` runs the reference on them,
+   here in the grader.
+3. :func:`grade_submission` validates and repairs the notebook
+   (:mod:`autograder.validate`), sends the cells and the cases, as plain data,
+   to the harness in the sandbox, reads back outcomes from the result channel
+   (never stdout), and calls :func:`dlkit.checks.core.judge` here. A check
+   cell earns its points when every visible and hidden case of every exercise
+   it checks passes, the channel message for it is intact, and nothing the
+   check relies on was tampered with.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import nbformat
+
+from autograder import LESSONS, SOLUTIONS
+from autograder import notebooks as nbs
+from autograder import validate as val
+from autograder.results import (
+    GRADER_VERSION,
+    CheckResult,
+    SubmissionResult,
+    cap_text,
+    now_iso,
+    rejected,
+)
+from autograder.sandbox import Limits, RunResult, Sandbox
+from dlkit.checks import core
+
+#: What the harness prints back can be at most this many outcomes per exercise.
+MAX_CASES = 1000
+
+
+# -- the lesson ---------------------------------------------------------------------------
+
+@dataclass
+class CheckSpec:
+    """One check cell of the source notebook: its grade id, points and ``checks.run`` calls."""
+
+    grade_id: str
+    points: float
+    calls: list[tuple[str, str]]  # (exercise id, student function name), in order, unique
+    hidden: set[str] = field(default_factory=set)  # exercise ids with a hidden-cases call
+
+
+@dataclass
+class LessonSpec:
+    """What grading a lesson needs: source and released notebooks, check cells, a fingerprint."""
+
+    lesson: str
+    notebook_name: str
+    source: nbformat.NotebookNode
+    released: nbformat.NotebookNode
+    checks: list[CheckSpec]
+    fingerprint: str
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(c.points for c in self.checks))
+
+    def exercises(self) -> dict[str, str]:
+        """Exercise id -> student function name, over every check cell."""
+        return {eid: name for check in self.checks for eid, name in check.calls}
+
+
+def parse_check_calls(source: str) -> list[tuple[str, str, bool]]:
+    """``(exercise_id, function_name, hidden)`` for each ``checks.run("ID", name[, hidden=True])`` in a cell.
+
+    >>> parse_check_calls('checks.run("01.relu", relu)\\nchecks.run("01.relu", relu, hidden=True)')
+    [('01.relu', 'relu', False), ('01.relu', 'relu', True)]
+    """
+    lines = [ln for ln in source.splitlines() if not ln.strip().startswith("###")]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError as exc:
+        raise ValueError(f"a check cell does not parse ({exc.msg}); fix it in solutions/") from None
+    calls = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+                and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str) and isinstance(node.args[1], ast.Name)):
+            hidden = any(k.arg == "hidden" and isinstance(k.value, ast.Constant) and k.value.value is True
+                         for k in node.keywords)
+            calls.append((node.args[0].value, node.args[1].id, hidden))
+    return calls
+
+
+def load_lesson(lesson: str, *, source_root: Path = SOLUTIONS, release_root: Path = LESSONS) -> LessonSpec:
+    """Read a lesson's source and released notebook (one notebook per lesson) into a :class:`LessonSpec`."""
+    sources = sorted((Path(source_root) / lesson).glob("*.ipynb"))
+    if not sources:
+        raise FileNotFoundError(f"no notebook in {Path(source_root) / lesson}; is {lesson!r} a lesson?")
+    source_path = sources[0]
+    released_path = Path(release_root) / lesson / source_path.name
+    if not released_path.exists():
+        raise FileNotFoundError(f"{released_path} is missing; run `python -m autograder release {lesson}` first")
+    source, released = nbs.read(source_path), nbs.read(released_path)
+    checks = []
+    for cell in source.cells:
+        meta = val.nbgrader_meta(cell)
+        if not meta.get("grade") or cell.cell_type != "code":
+            continue
+        calls = parse_check_calls(cell.source)
+        unique = list(dict.fromkeys((eid, name) for eid, name, _ in calls))
+        for eid, _ in unique:
+            core.get(eid)  # an unknown exercise id is the instructor's error: fail now, loudly
+        checks.append(CheckSpec(meta["grade_id"], float(meta.get("points", 0) or 0), unique,
+                                {eid for eid, _, hidden in calls if hidden}))
+    digest = hashlib.sha256()
+    for path in (source_path, released_path, Path(core.__file__), *_check_modules(checks)):
+        digest.update(Path(path).read_bytes())
+    return LessonSpec(lesson, source_path.name, source, released, checks, digest.hexdigest())
+
+
+def _check_modules(checks: list[CheckSpec]) -> list[Path]:
+    import importlib
+
+    lessons = sorted({eid.split(".", 1)[0] for c in checks for eid, _ in c.calls})
+    return [Path(importlib.import_module(f"dlkit.checks.lesson{n}").__file__) for n in lessons]
+
+
+# -- cases and expected outputs (grader side only) --------------------------------------------
+
+@dataclass
+class CaseSet:
+    """An exercise's cases in order: the first ``n_visible`` are visible, the rest hidden."""
+
+    cases: list[core.Case]
+    n_visible: int
+    expected: list[tuple[np.ndarray, ...]]
+
+
+def draw_cases(spec: LessonSpec, seed: int | None) -> dict[str, CaseSet]:
+    """Visible and (where a check cell asks for them) hidden cases per exercise, with expected outputs."""
+    hidden_ids = {eid for check in spec.checks for eid in check.hidden}
+    out = {}
+    for eid in spec.exercises():
+        exercise = core.get(eid)
+        visible = exercise.cases(hidden=False)
+        hidden = exercise.cases(hidden=True, seed=seed) if eid in hidden_ids else []
+        cases = (visible + hidden)[:MAX_CASES]
+        out[eid] = CaseSet(cases, len(visible), [core.expected_output(exercise, c) for c in cases])
+    return out
+
+
+def encode_value(v):
+    """Plain data -> JSON: arrays as ``{"__nd__": [dtype, shape, base64]}``, tuples as ``{"__tuple__": [...]}``."""
+    if isinstance(v, np.ndarray):
+        a = np.ascontiguousarray(v)
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"cases may hold numeric arrays only, got dtype {a.dtype}")
+        return {"__nd__": [a.dtype.str, list(a.shape), base64.b64encode(a.tobytes()).decode("ascii")]}
+    if isinstance(v, tuple):
+        return {"__tuple__": [encode_value(x) for x in v]}
+    if isinstance(v, list):
+        return [encode_value(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): encode_value(x) for k, x in v.items()}
+    if isinstance(v, np.generic):
+        return v.item()
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    raise TypeError(f"cases may hold numbers, strings, arrays, tuples, lists and dicts; got {type(v).__name__}")
+
+
+def decode_output(items) -> tuple[np.ndarray, ...]:
+    """Outcome arrays from the channel: float64 only, shape checked against the byte count."""
+    if not isinstance(items, list):
+        raise ValueError("outputs must be a list")
+    out = []
+    for item in items:
+        dtype, shape, data = item["__nd__"]
+        if dtype != "<f8" or not all(isinstance(s, int) and s >= 0 for s in shape):
+            raise ValueError("outputs must be float64 arrays")
+        raw = base64.b64decode(data, validate=True)
+        if len(raw) != 8 * int(np.prod(shape, dtype=np.int64)):
+            raise ValueError("an output array's size does not match its shape")
+        out.append(np.frombuffer(raw, dtype="<f8").reshape(shape).copy())
+    return tuple(out)
+
+
+# -- the result channel --------------------------------------------------------------------------
+
+def parse_channel(data: bytes, token: str) -> tuple[list[dict], str]:
+    """Framed messages ``b"<token> <n>\\n" + n bytes``; returns ``(messages, problem)``.
+
+    Reading stops at the first frame that lacks the run's token or does not
+    parse; ``problem`` then says so (the messages before it are kept).
+    """
+    messages, pos, tok = [], 0, token.encode("ascii")
+    while pos < len(data):
+        newline = data.find(b"\n", pos, pos + 200)
+        header = data[pos:newline].split(b" ") if newline >= 0 else []
+        if len(header) != 2 or not secrets.compare_digest(header[0], tok) or not header[1].isdigit():
+            return messages, "the result channel holds data the harness did not write"
+        end = newline + 1 + int(header[1])
+        if end > len(data):
+            return messages, "the result channel was cut off mid-message"
+        try:
+            message = json.loads(data[newline + 1:end])
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return messages, "a message on the result channel does not parse"
+        if not isinstance(message, dict):
+            return messages, "a message on the result channel is not an object"
+        messages.append(message)
+        pos = end
+    return messages, ""
+
+
+# -- scoring (pure) ------------------------------------------------------------------------------
+
+def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet],
+                static_flags: dict[str, list[str]], stop_reason: str) -> tuple[CheckResult, list[str]]:
+    """Verdict and points of one check cell from its channel message (None: never reached)."""
+    flags: list[str] = []
+    ids = [eid for eid, _ in check.calls]
+    if message is None:
+        text = f"not graded: {stop_reason}" if stop_reason else "not graded: the notebook did not reach this check"
+        return CheckResult(check.grade_id, ids, 0.0, check.points, False, False, False, text), flags
+    patched = [str(p) for p in message.get("patched", [])][:10]
+    if patched:
+        flags.append(f"{check.grade_id}: changed {', '.join(patched)} before this check")
+    flags += [f"{check.grade_id}: {f}" for f in message.get("flags", [])][:5]
+    by_id = {r.get("exercise_id"): r for r in message.get("results", []) if isinstance(r, dict)}
+    visible_ok = hidden_ok = True
+    notes = []
+    for eid, name in check.calls:
+        exercise, case_set = core.get(eid), cases[eid]
+        found = static_flags.get(name)
+        if found:
+            flags.append(f"{check.grade_id}: `{name}` uses {', '.join(found)} (the reference implementation "
+                         f"of this exercise, or an interpreter hook)")
+        result = by_id.get(eid) or {}
+        if result.get("rigged"):
+            flags.append(f"{check.grade_id}: `{name}` {'; '.join(map(str, result['rigged']))[:200]}")
+        v_ok, h_ok, note = _judge_cases(exercise, case_set, result.get("outcomes"))
+        visible_ok, hidden_ok = visible_ok and v_ok, hidden_ok and h_ok
+        if note:
+            notes.append(note)
+        if found or result.get("rigged"):
+            visible_ok = hidden_ok = False
+    tampered = bool(patched or message.get("flags"))
+    passed = visible_ok and hidden_ok and not tampered and not any(f.startswith(check.grade_id) for f in flags)
+    if passed:
+        text = "all checks passed"
+    elif notes:
+        text = "\n".join(notes)
+    else:
+        text = "no points: the grader found tampering in this check (see flags)"
+    points = check.points if passed else 0.0
+    return CheckResult(check.grade_id, ids, points, check.points, passed, visible_ok, hidden_ok, text), flags
+
+
+def _judge_cases(exercise: core.Exercise, case_set: CaseSet, outcomes) -> tuple[bool, bool, str]:
+    """``(visible passed, hidden passed, message)``; hidden failures never show inputs."""
+    if not isinstance(outcomes, list) or len(outcomes) != len(case_set.cases):
+        return False, False, f"{exercise.function}: the grader got no answers from your function"
+    visible_ok = hidden_ok = True
+    first_msg = ""
+    for k, (case, expected, raw) in enumerate(zip(case_set.cases, case_set.expected, outcomes)):
+        try:
+            output = None if raw.get("output") is None else decode_output(raw["output"])
+            outcome = core.Outcome(output, None if raw.get("error") is None else str(raw["error"])[:500],
+                                   tuple(str(m) for m in raw.get("mutated", [])))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            outcome = core.Outcome(None, "returned something the grader could not read")
+        verdict = core.judge(exercise, case, outcome, expected)
+        if verdict.passed:
+            continue
+        if k < case_set.n_visible:
+            visible_ok = False
+            first_msg = first_msg or f"{exercise.function}: check {k + 1} of {case_set.n_visible} failed.\n  {verdict.message}"
+        else:
+            hidden_ok = False
+            if not first_msg:
+                label = f" ({case.label})" if case.label else ""
+                hint = case.hint or exercise.hint
+                first_msg = (f"{exercise.function}: passes the visible checks but fails a hidden check{label}."
+                             + (f"\n  Hint: {hint}" if hint else ""))
+    return visible_ok, hidden_ok, first_msg
+
+
+def score(result: SubmissionResult) -> SubmissionResult:
+    """Fill ``score`` and ``max_score`` from the checks (pure arithmetic)."""
+    result.score = float(sum(c.points for c in result.checks))
+    result.max_score = float(sum(c.max_points for c in result.checks))
+    return result
+
+
+# -- one submission ------------------------------------------------------------------------------
+
+@dataclass
+class Grader:
+    """Everything shared by the submissions of one lesson's batch.
+
+    Build it once per batch with :meth:`create`; :meth:`grade` is then safe to
+    call from several threads.
+    """
+
+    spec: LessonSpec
+    cases: dict[str, CaseSet]
+    sandbox: Sandbox
+    seed: int | None
+    inputs_sha256: str
+    forbidden: dict[str, set[str]]
+    encoded_cases: dict[str, list[dict]]
+
+    @classmethod
+    def create(cls, spec: LessonSpec, *, limits: Limits | None = None, seed: int | None = None,
+               unsafe: bool = False) -> "Grader":
+        limits = limits or Limits()
+        sandbox = Sandbox(limits, unsafe=unsafe)
+        cases = draw_cases(spec, seed)
+        fingerprint = json.dumps({"lesson": spec.fingerprint, "seed": core.hidden_seed(seed, ""),
+                                  "limits": [limits.timeout_s, limits.memory_mb, limits.nproc],
+                                  "version": GRADER_VERSION, "sandboxed": sandbox.confined}, sort_keys=True)
+        encoded = {eid: [{"args": encode_value(tuple(c.args)), "kwargs": encode_value(dict(c.kwargs))}
+                         for c in cs.cases] for eid, cs in cases.items()}
+        return cls(spec, cases, sandbox, seed, hashlib.sha256(fingerprint.encode()).hexdigest(),
+                   forbidden_names(spec), encoded)
+
+    def grade(self, student_id: str, data: bytes) -> tuple[SubmissionResult, nbformat.NotebookNode | None]:
+        """Grade one submitted notebook's bytes; returns the record and the notebook that was run."""
+        digest = hashlib.sha256(data).hexdigest()
+        common = dict(submission_sha256=digest, inputs_sha256=self.inputs_sha256,
+                      max_score=self.spec.max_score)
+        try:
+            nb = val.validate(data, self.spec.released)
+        except val.Rejected as exc:
+            return rejected(student_id, self.spec.lesson, str(exc), **common), None
+        fixed = val.repair(nb, self.spec.released, self.spec.source)
+        static = val.scan_answers(fixed.notebook, self.forbidden)
+        token = secrets.token_hex(16)
+        job = {"token": token, "cells": self._cells(fixed.notebook), "cases": self.encoded_cases}
+        run = self.sandbox.run(stdin=json.dumps(job, allow_nan=True).encode("utf-8"))
+        result = self._judge(student_id, run, token, static, common)
+        result.repairs = fixed.repairs
+        if not self.sandbox.confined:
+            result.flags.append("graded WITHOUT a sandbox (--unsafe)")
+        return score(result), _with_outputs(fixed.notebook, result, run, token)
+
+    def _cells(self, nb: nbformat.NotebookNode) -> list[dict]:
+        checks = {c.grade_id: c for c in self.spec.checks}
+        cells = []
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            gid = val.grade_id(cell)
+            if gid in checks:
+                cells.append({"kind": "check", "grade_id": gid, "calls": [list(c) for c in checks[gid].calls]})
+            else:
+                cells.append({"kind": "code", "grade_id": gid, "source": cell.source})
+        return cells
+
+    def _judge(self, student_id: str, run: RunResult, token: str, static: dict[str, list[str]],
+               common: dict) -> SubmissionResult:
+        messages, problem = parse_channel(run.channel, token)
+        by_check = {}
+        done = None
+        for m in messages:
+            if m.get("type") == "check" and m.get("grade_id") not in by_check:
+                by_check[m.get("grade_id")] = m
+            elif m.get("type") == "done":
+                done = m
+        stop = _stop_reason(run, problem, done)
+        flags = []
+        if problem:
+            flags.append(problem)
+        if run.channel_overflow:
+            flags.append("the submission flooded the result channel")
+        checks = []
+        for check in self.spec.checks:
+            verdict, check_flags = judge_check(check, by_check.get(check.grade_id), self.cases, static, stop)
+            checks.append(verdict)
+            flags += check_flags
+        log = (done or {}).get("log_tail") or run.output.decode("utf-8", "replace")
+        if done is None and stop:
+            flags.append(f"the notebook did not finish: {stop}")
+        errors = (done or {}).get("errors", [])
+        for err in errors[:10]:
+            if err.get("error") in ("SystemExit", "KeyboardInterrupt"):
+                flags.append(f"cell {err.get('grade_id') or '(unnamed)'} raised {err['error']}")
+        if _fake_success(done):
+            flags.append("printed text that imitates a passing check (ignored: verdicts never come from output)")
+        return SubmissionResult(student_id=student_id, lesson=self.spec.lesson, status="graded",
+                                seconds=round(run.seconds, 3), timed_out=run.timed_out, graded_at=now_iso(),
+                                checks=checks, flags=flags, log_tail=cap_text(str(log)), **common)
+
+
+def _stop_reason(run: RunResult, problem: str, done: dict | None) -> str:
+    if run.timed_out:
+        return f"the time limit ({run.seconds:.0f} s) ran out"
+    if done is not None:
+        return ""
+    if run.signal_name:
+        return f"the notebook process was killed ({run.signal_name}; out of memory or CPU time?)"
+    if run.returncode not in (0, None):
+        return f"the notebook process ended early (exit code {run.returncode})"
+    return problem or "the notebook process ended early"
+
+
+def _fake_success(done: dict | None) -> bool:
+    if not done:
+        return False
+    return any("checks passed" in str(c.get("text", "")) for c in done.get("cells", []))
+
+
+def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, run: RunResult,
+                  token: str) -> nbformat.NotebookNode:
+    """The graded notebook with each code cell's captured output and each check cell's verdict."""
+    messages, _ = parse_channel(run.channel, token)
+    done = next((m for m in messages if m.get("type") == "done"), {})
+    texts = iter(done.get("cells", []))
+    verdicts = {c.grade_id: c for c in result.checks}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        gid = val.grade_id(cell)
+        if gid in verdicts:
+            v = verdicts[gid]
+            if v.passed:
+                cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=v.message + "\n")]
+            else:
+                cell.outputs = [nbformat.v4.new_output("error", ename="CheckFailed", evalue=v.message, traceback=[v.message])]
+            continue
+        item = next(texts, None)
+        if item and item.get("text"):
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=str(item["text"]))]
+    return nb
+
+
+def forbidden_names(spec: LessonSpec) -> dict[str, set[str]]:
+    """Per student function, the dotted names of its exercise's reference implementation."""
+    import dlkit.reference as reference
+
+    out: dict[str, set[str]] = {}
+    for eid, name in spec.exercises().items():
+        ref = core.get(eid).reference
+        names = {f"{ref.__module__}.{ref.__qualname__}"}
+        if getattr(reference, ref.__name__, None) is ref:
+            names.add(f"dlkit.reference.{ref.__name__}")
+        out.setdefault(name, set()).update(names)
+    return out

