@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 CONSTRAINTS ?= $(if $(CI),.ci/constraints.txt,)
 PIP_C  := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 STAMP  := $(VENV)/.dlkit-installed
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 
 .PHONY: setup demo test lab release release-check bench clean-venv help
 
