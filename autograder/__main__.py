@@ -42,6 +42,71 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.workspace), lessons=args.lessons or None, execute_solutions=not args.no_execute)
 
 
+def _lesson_name(name: str) -> str:
+    """``01`` -> ``01-neurons``; a name that is not a lesson of solutions/ is kept (a workspace may hold others)."""
+    try:
+        return nbs.resolve_lessons([name])[0]
+    except SystemExit:
+        return name
+
+
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    from autograder.feedback import write_feedback
+
+    lesson = _lesson_name(args.lesson)
+    try:
+        paths = write_feedback(Path(args.workspace), lesson, seed=args.seed)
+    except (FileNotFoundError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"wrote {len(paths)} feedback page(s) under {Path(args.workspace) / 'feedback'}/<student>/{lesson}/")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from autograder.report import write_report
+
+    lesson = _lesson_name(args.lesson)
+    try:
+        path = write_report(Path(args.workspace), lesson, seed=args.seed)
+    except (FileNotFoundError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"class report: {path}")
+    return 0
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    import logging
+
+    from autograder.grade import grade_lesson
+    from autograder.sandbox import Limits, SandboxUnavailable
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    lesson = nbs.resolve_lessons([args.lesson])[0]
+    try:
+        limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+        summary = grade_lesson(lesson, Path(args.submissions), Path(args.workspace), jobs=args.jobs,
+                               limits=limits, seed=args.seed, unsafe=args.unsafe)
+    except SandboxUnavailable as exc:
+        print(f"REFUSING TO GRADE: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"cannot grade: {exc}", file=sys.stderr)
+        return 1
+    print(summary.line())
+    print(f"results in {Path(args.workspace) / 'results' / lesson}, grades in {Path(args.workspace) / 'grades.csv'}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from autograder.export import write_grades
+
+    path = write_grades(Path(args.workspace), Path(args.out) if args.out else None)
+    print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +116,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="change nothing; exit 1 naming each lesson whose lessons/ differs from a fresh generation")
     p.set_defaults(func=_cmd_release)
+
+    for name, func, text in (
+        ("feedback", _cmd_feedback, "one HTML feedback page per student: verdicts, points, repairs, flags"),
+        ("report", _cmd_report, "an HTML class report with plots: scores, pass rates, failures, times, flags"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("lesson", help="the lesson (01 or 01-neurons)")
+        p.add_argument("--workspace", default="grading", help="the grading workspace (default: ./grading)")
+        p.add_argument("--seed", type=int, default=None,
+                       help="the instructor's hidden-check seed, to keep hidden inputs out of messages "
+                            "(default: $DLKIT_HIDDEN_SEED)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("grade", help="grade a class's submissions of one lesson in sandboxes")
+    p.add_argument("lesson", help="the lesson (01 or 01-neurons)")
+    p.add_argument("submissions", help="a folder of <id>.ipynb or <id>/.../*.ipynb, or an LMS .zip")
+    p.add_argument("--workspace", default="grading", help="the nbgrader course root for results (default: ./grading)")
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default: 1)")
+    p.add_argument("--timeout", type=float, default=120.0, help="wall-clock seconds per submission (default: 120)")
+    p.add_argument("--memory-mb", type=int, default=3072, help="address-space cap per process, MiB (default: 3072)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="instructor seed of the hidden checks (default: $DLKIT_HIDDEN_SEED, else the course's)")
+    p.add_argument("--unsafe", action="store_true",
+                   help="grade without a sandbox when bubblewrap is unavailable (student code runs as you!)")
+    p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("export", help="write grades.csv from the result records of every lesson")
+    p.add_argument("--workspace", default="grading", help="the grading workspace (default: ./grading)")
+    p.add_argument("--out", default=None, help="where to write the CSV (default: <workspace>/grades.csv)")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("demo", help="release, run every solution, grade a synthetic class end to end")
     p.add_argument("lessons", nargs="*", help="lessons to include; default: all")

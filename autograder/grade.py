@@ -459,3 +459,82 @@ def forbidden_names(spec: LessonSpec) -> dict[str, set[str]]:
             names.add(f"dlkit.reference.{ref.__name__}")
         out.setdefault(name, set()).update(names)
     return out
+
+
+# -- a batch --------------------------------------------------------------------------------------
+
+@dataclass
+class BatchSummary:
+    """Counts of a batch, and the records of every submission collected."""
+
+    records: list[SubmissionResult]
+    reused: int = 0
+
+    def count(self, what: str) -> int:
+        if what == "timed_out":
+            return sum(r.timed_out for r in self.records)
+        return sum(getattr(r, what) for r in self.records)
+
+    def line(self) -> str:
+        return (f"{len(self.records)} submission(s): {self.count('graded')} graded, {self.count('rejected')} rejected, "
+                f"{self.count('timed_out')} timed out ({self.reused} unchanged since the last run, not re-run)")
+
+
+def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int = 1, limits: Limits | None = None,
+                 seed: int | None = None, unsafe: bool = False, progress: bool = True,
+                 use_gradebook: bool = True, source_root: Path = SOLUTIONS,
+                 release_root: Path = LESSONS) -> BatchSummary:
+    """Grade every submission of a lesson into ``workspace``; resumes where a killed run stopped.
+
+    Each record is written atomically as soon as its submission is graded; a
+    submission whose bytes and grader inputs match its stored record is not
+    run again. Then the gradebook and ``grades.csv`` are brought in step.
+    """
+    from autograder import export, gradebook
+    from autograder.collect import collect
+    from autograder.executor import LocalExecutor
+    from autograder.results import load_results, result_path, read_result, write_result
+
+    workspace = Path(workspace)
+    spec = load_lesson(lesson, source_root=source_root, release_root=release_root)
+    grader = Grader.create(spec, limits=limits, seed=seed, unsafe=unsafe)
+    if use_gradebook:
+        gradebook.prepare(workspace, lesson, source_root=source_root)
+    subs = collect(submissions, notebook_name=spec.notebook_name)
+    reused = 0
+    with LocalExecutor(jobs, progress=progress, desc=f"grading {lesson}",
+                       slow_after_s=max(30.0, grader.sandbox.limits.timeout_s / 2)) as ex:
+        by_id = {}
+        for sub in subs:
+            path = result_path(workspace, lesson, sub.student_id)
+            if path.exists():
+                try:
+                    old = read_result(path)
+                except ValueError:
+                    old = None
+                if old and old.submission_sha256 == sub.sha256 and old.inputs_sha256 == grader.inputs_sha256:
+                    reused += 1
+                    continue
+            if sub.problem:
+                write_result(workspace, rejected(sub.student_id, lesson, sub.problem, submission_sha256=sub.sha256,
+                                                 inputs_sha256=grader.inputs_sha256, max_score=spec.max_score))
+                continue
+            by_id[sub.student_id] = sub
+            ex.submit(sub.student_id, grader.grade, sub.student_id, sub.data)
+        for student_id, value, error in ex.results():
+            sub = by_id[student_id]
+            if error is not None:  # a bug in the grader, not the student's fault: graded again next run
+                record = rejected(student_id, lesson, f"internal grader error ({type(error).__name__}: {error})",
+                                  submission_sha256=sub.sha256, max_score=spec.max_score)
+                notebook = None
+            else:
+                record, notebook = value
+            if use_gradebook:
+                gradebook.place(workspace, lesson, student_id, spec.notebook_name, sub.data, notebook)
+            write_result(workspace, record)
+    wanted = {s.student_id for s in subs}
+    records = [r for r in load_results(workspace, lesson) if r.student_id in wanted]
+    if use_gradebook:
+        gradebook.sync(workspace, lesson, spec.notebook_name, records)
+    export.write_grades(workspace)
+    return BatchSummary(records, reused)

@@ -1,0 +1,73 @@
+"""Keep nbgrader's gradebook (and the course folders formgrader reads) in step with the result records.
+
+The workspace is an nbgrader course root. :func:`prepare` records the lesson
+in ``gradebook.db`` with real ``nbgrader generate_assignment`` (grade cells,
+points, source cells), once. :func:`sync` then writes every record's scores as
+the grade cells' ``auto_score``, so formgrader and ``nbgrader export`` show
+exactly what ``grades.csv`` says; a rejected submission has no submission row
+(nbgrader then counts it as 0, as grades.csv does). It is idempotent: running
+it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+from autograder import SOLUTIONS
+from autograder.nbgrader_course import Course
+from autograder.results import SubmissionResult
+
+
+def db_url(workspace: Path) -> str:
+    return f"sqlite:///{Path(workspace).resolve() / 'gradebook.db'}"
+
+
+def prepare(workspace: Path, lesson: str, *, source_root: Path = SOLUTIONS) -> None:
+    """Record the lesson in the workspace's gradebook with ``nbgrader generate_assignment`` (once)."""
+    workspace = Path(workspace)
+    workspace.mkdir(parents=True, exist_ok=True)
+    if (workspace / "gradebook.db").exists():
+        with Gradebook(db_url(workspace)) as gb:
+            try:
+                if gb.find_assignment(lesson).notebooks:
+                    return
+            except MissingEntry:
+                pass
+    Course(workspace, source_root).generate(lesson)
+
+
+def place(workspace: Path, lesson: str, student_id: str, notebook_name: str,
+          submitted: bytes | None, autograded: nbformat.NotebookNode | None) -> None:
+    """Write the submitted and autograded notebooks where nbgrader and formgrader look for them."""
+    if submitted is not None:
+        target = Path(workspace) / "submitted" / student_id / lesson / notebook_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(submitted)
+    if autograded is not None:
+        target = Path(workspace) / "autograded" / student_id / lesson / notebook_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(autograded, target)
+
+
+def sync(workspace: Path, lesson: str, notebook: str, records: list[SubmissionResult]) -> None:
+    """Write each record's check points into the gradebook as auto scores (graded) or drop the submission (rejected)."""
+    with Gradebook(db_url(workspace)) as gb:
+        for record in records:
+            gb.update_or_create_student(record.student_id)
+            if not record.graded:
+                try:
+                    gb.remove_submission(lesson, record.student_id)
+                except MissingEntry:
+                    pass
+                continue
+            gb.update_or_create_submission(lesson, record.student_id)
+            for check in record.checks:
+                try:
+                    grade = gb.find_grade(check.grade_id, notebook, lesson, record.student_id)
+                except MissingEntry:
+                    continue  # a check cell nbgrader does not know: grades.csv still has it
+                grade.auto_score = float(check.points)
+            gb.db.commit()
