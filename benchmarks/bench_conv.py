@@ -55,6 +55,12 @@ def median_seconds(fn, repeats: int, warmup: int = 2) -> float:
     return statistics.median(times)
 
 
+def check_agreement(worst: float, limit: float, what: str) -> None:
+    """Refuse to time code whose results differ from torch's by more than ``limit``."""
+    if worst > limit:
+        raise AssertionError(f"dlkit and torch {what} differ by {worst:g} (> {limit:g}); not benchmarking wrong code")
+
+
 def verdict(ratio: float, target: float) -> str:
     return f"(target <= {target:g}x) {'OK' if ratio <= target else 'MISSED'}"
 
@@ -106,9 +112,8 @@ def measure() -> None:
     # correctness first: the numbers being timed agree
     grads = fast_step()
     torch_step()
-    worst = max(float(np.max(np.abs(a - b.grad.numpy()))) for a, b in zip(grads, (xt, wt, bt)))
-    if worst > 1e-8:
-        raise AssertionError(f"dlkit and torch gradients differ by {worst:g}; not benchmarking wrong code")
+    check_agreement(max(float(np.max(np.abs(a - b.grad.numpy()))) for a, b in zip(grads, (xt, wt, bt))), 1e-8,
+                    "conv2d gradients")
 
     t_torch = median_seconds(torch_step, repeats=20)
     t_fast = median_seconds(fast_step, repeats=20)

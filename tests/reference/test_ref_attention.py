@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 import dlkit.reference.attention
 from dlkit.gradcheck import check_gradient
 from dlkit.reference import attention as att
+from tests.reference.test_ref_conv import float32_tol as _tol
 from tests.reference.helpers import assert_parity, assert_unchanged, snapshot, t
 from tests.reference.strategies import FEW, SOME, arrays, float_dtypes, seeds, sides
+
 
 
 @st.composite
@@ -52,7 +54,7 @@ def test_attention_matches_torch_forward_and_every_gradient(problem, seed):
     dout = np.random.default_rng(seed).standard_normal(out.shape).astype(q.dtype)
     expected = _torch_attention(q, k, v, mask, causal, dout)
     for name, ours, theirs in zip(("out", "dq", "dk", "dv"), (out, *att.attention_backward(dout, cache)), expected):
-        assert_parity(ours, theirs, name)
+        assert_parity(ours, theirs, name, tol=_tol(q.dtype))
 
 
 @FEW
@@ -134,17 +136,17 @@ def test_multi_head_attention_matches_torch(dtype, heads, self_attention, causal
     blocked = torch.from_numpy(~att.causal_mask(length, keys)) if causal else None  # torch's MHA: True = blocked
     out_t, _ = module(qt, kt, kt, need_weights=False, attn_mask=blocked)
     out_t.backward(t(dout))
-    assert_parity(out, out_t, "out")
+    assert_parity(out, out_t, "out", tol=_tol(dtype))
     dinputs = grads[0] + grads[1] + grads[2] if self_attention else grads[0]
-    assert_parity(dinputs, qt.grad, "dquery")
+    assert_parity(dinputs, qt.grad, "dquery", tol=_tol(dtype))
     if not self_attention:
-        assert_parity(grads[1] + grads[2], kt.grad, "dkey + dvalue (the same array)")
+        assert_parity(grads[1] + grads[2], kt.grad, "dkey + dvalue (the same array)", tol=_tol(dtype))
     for name, ours, param in zip(["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"], grads[3:],
                                  params):
         if param is None:
             assert ours is None
         else:
-            assert_parity(ours, param.grad, name)
+            assert_parity(ours, param.grad, name, tol=_tol(dtype))
 
 
 # --------------------------------------------------------------------------

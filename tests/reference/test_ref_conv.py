@@ -14,6 +14,20 @@ from dlkit.reference import conv
 from tests.reference.helpers import assert_parity, assert_unchanged, snapshot, t
 from tests.reference.strategies import FEW, SOME, arrays, float_dtypes, seeds, sides
 
+
+#: float32 bound, stated: gradients are sums (over the batch, time, positions) whose terms
+#: can cancel; a 1-element sum of two float32 products then loses ~1e-5 relative.
+#: float64 keeps the issue's 1e-7 (strategies.PARITY_TOL).
+FLOAT32_TOL = 1e-4
+
+
+def float32_tol(dtype):
+    """The parity tolerance for ``dtype``: FLOAT32_TOL for float32, None (the shared default) for float64."""
+    return FLOAT32_TOL if np.dtype(dtype) == np.float32 else None
+
+
+_tol = float32_tol
+
 # --------------------------------------------------------------------------
 # Strategies: small conv and pooling problems
 # --------------------------------------------------------------------------
@@ -70,13 +84,13 @@ def test_conv2d_fast_matches_torch_forward_and_every_gradient(problem, seed):
     dout = np.random.default_rng(seed).standard_normal(out.shape).astype(x.dtype)
     out_t, dx_t, dw_t, db_t = _torch_conv(x, w, b, stride, padding, dout)
     dx, dw, db = conv.conv2d_backward(dout, cache)
-    assert_parity(out, out_t, "out")
-    assert_parity(dx, dx_t, "dx")
-    assert_parity(dw, dw_t, "dw")
+    assert_parity(out, out_t, "out", tol=_tol(x.dtype))
+    assert_parity(dx, dx_t, "dx", tol=_tol(x.dtype))
+    assert_parity(dw, dw_t, "dw", tol=_tol(x.dtype))
     if b is None:
         assert db is None
     else:
-        assert_parity(db, db_t, "db")
+        assert_parity(db, db_t, "db", tol=_tol(x.dtype))
 
 
 @FEW
@@ -87,16 +101,16 @@ def test_conv2d_naive_matches_torch_and_the_fast_path(problem, seed):
     dout = np.random.default_rng(seed).standard_normal(out.shape).astype(x.dtype)
     out_t, dx_t, dw_t, _ = _torch_conv(x, w, b, stride, padding, dout)
     grads = conv.conv2d_backward_naive(dout, cache)
-    assert_parity(out, out_t, "naive out")
-    assert_parity(grads[0], dx_t, "naive dx")
-    assert_parity(grads[1], dw_t, "naive dw")
+    assert_parity(out, out_t, "naive out", tol=_tol(x.dtype))
+    assert_parity(grads[0], dx_t, "naive dx", tol=_tol(x.dtype))
+    assert_parity(grads[1], dw_t, "naive dw", tol=_tol(x.dtype))
     fast_out, fast_cache = conv.conv2d_forward(x, w, b, stride, padding)
-    assert_parity(out, fast_out, "naive vs fast out")
+    assert_parity(out, fast_out, "naive vs fast out", tol=_tol(x.dtype))
     for name, slow, fast in zip(("dx", "dw", "db"), grads, conv.conv2d_backward(dout, fast_cache)):
         if slow is None:
             assert fast is None
         else:
-            assert_parity(slow, fast, f"naive vs fast {name}")
+            assert_parity(slow, fast, f"naive vs fast {name}", tol=_tol(x.dtype))
 
 
 @FEW

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from dlkit.gradcheck import check_gradient
 from dlkit.reference import rnn
+from tests.reference.test_ref_conv import float32_tol as _tol
 from tests.reference.helpers import assert_parity, assert_unchanged, snapshot, t
 from tests.reference.strategies import FEW, SOME, arrays, float_dtypes, seeds, sides
+
 
 KINDS = ["lstm", "rnn_tanh", "rnn_relu"]
 
@@ -80,7 +82,7 @@ def test_sequence_matches_torch_forward_and_every_gradient(kind, data, dtype, se
         loss = (out_t * t(dout)).sum() + (h_n[0] * t(dh_n)).sum() + (c_n[0] * t(dc_n)).sum()
         grads = rnn.lstm_backward(dout, cache, dh_n, dc_n)
         states = [h0t, c0t]
-        assert_parity(cache.c_n, c_n[0], "c_n")
+        assert_parity(cache.c_n, c_n[0], "c_n", tol=_tol(dtype))
     else:
         out_t, h_n = module(xt, h0t)
         loss = (out_t * t(dout)).sum() + (h_n[0] * t(dh_n)).sum()
@@ -90,15 +92,15 @@ def test_sequence_matches_torch_forward_and_every_gradient(kind, data, dtype, se
     bias_grads = [q.grad for q in params[2:]] or [None, None]
     expected = [xt.grad, *(None if s is None else s.grad[0] for s in states), params[0].grad, params[1].grad,
                 *bias_grads]
-    assert_parity(out, out_t, "out")
-    assert_parity(cache.h_n, h_n[0], "h_n")
+    assert_parity(out, out_t, "out", tol=_tol(dtype))
+    assert_parity(cache.h_n, h_n[0], "h_n", tol=_tol(dtype))
     names = ["dx", "dh0", "dc0"][:len(grads) - 4] + ["dW_ih", "dW_hh", "db_ih", "db_hh"]
     assert len(grads) == len(names) == len(expected)
     for name, ours, theirs in zip(names, grads, expected):
         if theirs is None:
             assert ours is None, f"{name} should be None when its input was None"
         else:
-            assert_parity(ours, theirs, name)
+            assert_parity(ours, theirs, name, tol=_tol(dtype))
 
 
 @SOME
@@ -116,7 +118,7 @@ def test_step_matches_torch_cell(kind, data, dtype, seed):
         h_t, c_t = module(xt, (h0t, c0t))
         ((h_t * t(dh)).sum() + (c_t * t(dc)).sum()).backward()
         grads = rnn.lstm_step_backward(dh, dc, cache)
-        assert_parity(c, c_t, "c")
+        assert_parity(c, c_t, "c", tol=_tol(dtype))
         expected = [xt.grad, h0t.grad, c0t.grad]
     else:
         h, cache = rnn.rnn_step_forward(p["x"], p["h0"], p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"], p["nonlinearity"])
@@ -124,13 +126,13 @@ def test_step_matches_torch_cell(kind, data, dtype, seed):
         (h_t * t(dh)).sum().backward()
         grads = rnn.rnn_step_backward(dh, cache)
         expected = [xt.grad, h0t.grad]
-    assert_parity(h, h_t, "h")
+    assert_parity(h, h_t, "h", tol=_tol(dtype))
     expected += [q.grad for q in params] + [None] * (4 - len(params))
     for k, (ours, theirs) in enumerate(zip(grads, expected)):
         if theirs is None:
             assert ours is None
         else:
-            assert_parity(ours, theirs, f"gradient {k}")
+            assert_parity(ours, theirs, f"gradient {k}", tol=_tol(dtype))
 
 
 @FEW
