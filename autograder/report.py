@@ -1,0 +1,328 @@
+"""The class report: ``python -m autograder report LESSON`` writes ``<workspace>/report-<lesson>.html``.
+
+An instructor opens one self-contained page and sees where the class
+struggled: the score distribution, the pass rate of every check (visible and
+hidden), the most frequent failure messages, the time each submission took
+(the slowest named), the flags raised, and the rejected submissions with their
+reasons. Plots are matplotlib figures (Agg backend) embedded as base64 PNGs;
+every value from a submission is HTML-escaped.
+
+The numbers come from pure functions over result records
+(:func:`summarize`, :func:`check_stats`, :func:`failure_counts`,
+:func:`flag_counts`), so they are tested without drawing anything.
+
+Example::
+
+    >>> from autograder.results import SubmissionResult
+    >>> summarize([SubmissionResult("a", "01-neurons", "graded", score=3, max_score=4)]).mean
+    3.0
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import quote
+
+from autograder import results as res
+from autograder.feedback import Redactor, feedback_path, lesson_records, write_html
+from autograder.templates import render_page
+
+#: How many failure messages, flags and slow submissions the report lists.
+TOP = 10
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Head counts and score statistics of one lesson's records (scores of graded submissions only)."""
+
+    submissions: int
+    graded: int
+    rejected: int
+    timed_out: int
+    flagged: int
+    max_score: float
+    mean: float
+    median: float
+    full_marks: int
+
+
+@dataclass(frozen=True)
+class CheckStats:
+    """Pass rates of one check (grade id) over the graded submissions, as fractions in [0, 1]."""
+
+    grade_id: str
+    max_points: float
+    graded: int
+    passed: float
+    visible_passed: float
+    hidden_passed: float
+    mean_points: float
+
+
+def summarize(records: Sequence[res.SubmissionResult]) -> Summary:
+    """Counts of submissions by outcome, and mean/median score of the graded ones."""
+    graded = [r for r in records if r.graded]
+    scores = [r.score for r in graded]
+    max_score = max((r.max_score for r in graded), default=0.0)
+    return Summary(
+        submissions=len(records), graded=len(graded), rejected=sum(r.rejected for r in records),
+        timed_out=sum(r.timed_out for r in records), flagged=sum(bool(r.flags) for r in records),
+        max_score=max_score, mean=statistics.fmean(scores) if scores else 0.0,
+        median=statistics.median(scores) if scores else 0.0,
+        full_marks=sum(1 for r in graded if r.max_score and r.score >= r.max_score),
+    )
+
+
+def check_stats(records: Sequence[res.SubmissionResult]) -> list[CheckStats]:
+    """Per check, in notebook order: pass rate, visible and hidden pass rate, mean points (graded records only)."""
+    by_id: dict[str, list[res.CheckResult]] = {}
+    for record in records:
+        if record.graded:
+            for check in record.checks:
+                by_id.setdefault(check.grade_id, []).append(check)
+    stats = []
+    for gid, checks in by_id.items():
+        n = len(checks)
+        stats.append(CheckStats(
+            grade_id=gid, max_points=max(c.max_points for c in checks), graded=n,
+            passed=sum(c.passed for c in checks) / n, visible_passed=sum(c.visible_passed for c in checks) / n,
+            hidden_passed=sum(c.hidden_passed for c in checks) / n,
+            mean_points=statistics.fmean(c.points for c in checks),
+        ))
+    return stats
+
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_ARRAY = re.compile(r"\[[#.,\s\[\]e+-]*\]")
+
+
+def normalize_message(message: str) -> str:
+    """The first line of a failure message with numbers replaced by ``#``, so similar failures group together.
+
+    >>> normalize_message("`f([1., 2.])` is wrong at index (1,): expected 0.5, got 0.7\\n  Hint: ...")
+    '`f([…])` is wrong at index (#,): expected #, got #'
+    """
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    masked = _NUMBER.sub("#", first)
+    return _ARRAY.sub("[…]", masked)
+
+
+def failure_counts(records: Sequence[res.SubmissionResult], top: int = TOP) -> list[tuple[str, str, int]]:
+    """The most frequent failure messages: ``(grade_id, normalized message, count)``, most frequent first."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for record in records:
+        if record.graded:
+            for check in record.checks:
+                if not check.passed:
+                    counts[(check.grade_id, normalize_message(check.message) or "(no message)")] += 1
+    return [(gid, msg, n) for (gid, msg), n in counts.most_common(top)]
+
+
+def flag_counts(records: Sequence[res.SubmissionResult], top: int = TOP) -> list[tuple[str, int]]:
+    """Flags by text, most frequent first, each counted once per submission."""
+    counts: Counter[str] = Counter()
+    for record in records:
+        counts.update(set(record.flags))
+    return counts.most_common(top)
+
+
+# -- plots -------------------------------------------------------------------------------
+
+def _figure(width: float = 7.0, height: float = 3.4):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(width, height), dpi=100)
+
+
+def _labelled_bars(ax, labels: Sequence[str], counts: Sequence[int], color: str) -> None:
+    """Horizontal bars, most frequent on top, each with its (long) label written above it."""
+    from matplotlib.ticker import MaxNLocator
+
+    n = len(labels)
+    ys = [n - 1 - i for i in range(n)]
+    ax.barh(ys, counts, height=0.45, color=color)
+    for y, label in zip(ys, labels):
+        ax.text(0, y + 0.3, _short(label, 95), fontsize=8, va="bottom")
+    ax.set_yticks([])
+    ax.set_ylim(-0.6, n - 0.1)
+    ax.set_xlim(0, max(counts) * 1.05)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("submissions")
+
+
+def _png(fig) -> str:
+    """A figure as a base64 PNG (and closes it)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _empty(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#57606a")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_scores(records: Sequence[res.SubmissionResult]) -> str:
+    fig, ax = _figure()
+    summary = summarize(records)
+    scores = [r.score for r in records if r.graded]
+    if scores:
+        top = max(summary.max_score, max(scores), 1.0)
+        edges = [x - 0.5 for x in range(int(top) + 2)] if top <= 40 else 20
+        ax.hist(scores, bins=edges, color="#2f81f7", edgecolor="white")
+        ax.axvline(summary.mean, color="#cf222e", linestyle="--", label=f"mean {summary.mean:.1f}")
+        ax.set_xlabel(f"score (out of {summary.max_score:g})")
+        ax.set_ylabel("submissions")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(frameon=False)
+    else:
+        _empty(ax, "no graded submissions")
+    ax.set_title("Score distribution")
+    return _png(fig)
+
+
+def plot_pass_rates(stats: Sequence[CheckStats]) -> str:
+    fig, ax = _figure(7.0, max(2.4, 0.5 * len(stats) + 1.2))
+    if stats:
+        names = [s.grade_id.removesuffix("-check") for s in stats][::-1]
+        y = range(len(names))
+        ax.barh([i + 0.2 for i in y], [100 * s.visible_passed for s in stats][::-1], height=0.4,
+                color="#8c959f", label="visible checks")
+        ax.barh([i - 0.2 for i in y], [100 * s.passed for s in stats][::-1], height=0.4,
+                color="#1a7f37", label="visible + hidden (points)")
+        ax.set_yticks(list(y), names)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("% of graded submissions")
+        ax.legend(frameon=False, loc="lower right", fontsize=8)
+    else:
+        _empty(ax, "no graded submissions")
+    ax.set_title("Pass rate per check")
+    return _png(fig)
+
+
+def plot_failures(failures: Sequence[tuple[str, str, int]]) -> str:
+    fig, ax = _figure(7.0, max(2.4, 0.6 * len(failures) + 1.0))
+    if failures:
+        _labelled_bars(ax, [f"{gid.removesuffix('-check')}: {msg}" for gid, msg, _ in failures],
+                       [n for _, _, n in failures], "#cf222e")
+    else:
+        _empty(ax, "no failed checks")
+    ax.set_title("Most frequent failure messages")
+    return _png(fig)
+
+
+def plot_times(records: Sequence[res.SubmissionResult], slow: int = 5) -> str:
+    fig, ax = _figure()
+    timed = sorted(((r.seconds, r.student_id, r.timed_out) for r in records), reverse=True)
+    if timed:
+        colors = ["#cf222e" if t else "#2f81f7" for _, _, t in timed]
+        ax.bar(range(len(timed)), [s for s, _, _ in timed], color=colors, width=0.85)
+        median = statistics.median(s for s, _, _ in timed)
+        ax.axhline(median, color="#57606a", linestyle="--", label=f"median {median:.1f} s")
+        for i, (seconds, student, _) in enumerate(timed[:slow]):
+            ax.annotate(_short(student, 18), (i, seconds), xytext=(4, 2), textcoords="offset points",
+                        fontsize=7, rotation=30)
+        ax.set_xticks([])
+        ax.set_xlabel("submissions, slowest first (red: timed out)")
+        ax.set_ylabel("seconds")
+        ax.legend(frameon=False)
+    else:
+        _empty(ax, "no submissions")
+    ax.set_title("Time per submission")
+    return _png(fig)
+
+
+def plot_flags(flags: Sequence[tuple[str, int]]) -> str:
+    fig, ax = _figure(7.0, max(2.4, 0.6 * len(flags) + 1.0))
+    if flags:
+        _labelled_bars(ax, [f for f, _ in flags], [n for _, n in flags], "#9a6700")
+    else:
+        _empty(ax, "no flags raised")
+    ax.set_title("Flags")
+    return _png(fig)
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# -- the page ------------------------------------------------------------------------------
+
+def render_report(records: Sequence[res.SubmissionResult], lesson: str, *, workspace: str | os.PathLike | None = None,
+                  redactor: Redactor | None = None) -> str:
+    """The class report for ``records`` of one lesson, as a complete HTML page.
+
+    With ``workspace``, students link to their feedback pages where those exist.
+    Failure messages pass through ``redactor`` like feedback does.
+    """
+    if redactor is not None:
+        records = [_redacted(r, redactor) for r in records]
+    summary = summarize(records)
+    stats = check_stats(records)
+    failures = failure_counts(records)
+    flags = flag_counts(records)
+    plots = [
+        ("Score distribution", "Scores of graded submissions; the dashed line is the mean.", plot_scores(records)),
+        ("Pass rate per check", "Grey: share passing the visible checks; green: share earning the points "
+                                "(visible and hidden checks).", plot_pass_rates(stats)),
+        ("Most frequent failure messages", "Numbers are replaced by # so similar failures count together.",
+         plot_failures(failures)),
+        ("Time per submission", "Wall-clock time of each submission, sandbox included; the slowest are named.",
+         plot_times(records)),
+        ("Flags", "Behaviour that earns no points for the checks it affects.", plot_flags(flags)),
+    ]
+    students = []
+    for r in sorted(records, key=lambda r: r.student_id):
+        link = None
+        if workspace is not None and feedback_path(workspace, lesson, r.student_id).is_file():
+            link = quote(feedback_path(".", lesson, r.student_id).as_posix())
+        students.append({"r": r, "link": link})
+    slowest = sorted(records, key=lambda r: r.seconds, reverse=True)[:TOP]
+    return render_page(
+        f"{lesson}: class report", "report.html", lesson=lesson, s=summary, stats=stats, failures=failures,
+        flags=flags, plots=plots, students=students, slowest=slowest,
+        flagged=[r for r in records if r.flags], rejected=[r for r in records if r.rejected],
+        generated=res.now_iso(), fmt=lambda x: f"{x:g}", pct=lambda x: f"{100 * x:.0f}%",
+    )
+
+
+def _redacted(record: res.SubmissionResult, redactor: Redactor) -> res.SubmissionResult:
+    copy = res.SubmissionResult.from_dict(record.to_dict())
+    for check in copy.checks:
+        check.message = redactor.clean(check.message)
+    return copy
+
+
+def report_path(workspace: str | os.PathLike, lesson: str) -> Path:
+    """``<workspace>/report-<lesson>.html``."""
+    return Path(workspace) / f"report-{lesson}.html"
+
+
+def write_report(workspace: str | os.PathLike, lesson: str, *, seed: int | None = None) -> Path:
+    """Write the class report of ``lesson`` from the workspace's records; return its path.
+
+    Raises:
+        FileNotFoundError: when the workspace holds no results for the lesson.
+    """
+    records, redactor = lesson_records(workspace, lesson, seed=seed)
+    path = report_path(workspace, lesson)
+    write_html(path, render_report(records, lesson, workspace=workspace, redactor=redactor))
+    return path
