@@ -294,7 +294,7 @@ for _folder in ("{repo}/solutions", "{repo}/dlkit", "..", "../..", "../../..", o
     try:
         with open(os.path.join(_folder, "{marker}"), "x") as _fh:
             _fh.write("a submission wrote here")
-        print("{leak}wrote", _folder)
+        print("WROTE:", _folder)         # inside a sandbox: its private copy; stray_markers() checks the host
     except OSError:
         pass
 """ + "{correct}"
@@ -516,12 +516,13 @@ CATALOGUE: tuple[Hostile, ...] = (
             _correct_plus(NETWORK), _e("graded", full="all", forbidden=(NETWORK_TAG,))),
     # forging a verdict
     Hostile("monkeypatch", "replaces checks.run, judge, np.allclose and AssertionError; wrong answer",
-            _with_answer(MONKEYPATCH), _e("graded", flag=("patch", "replace", "tamper"), zero="target", full="others")),
+            _with_answer(MONKEYPATCH), _e("graded", flag=("patch", "replace", "tamper", "changed"), zero="target")),
     Hostile("rigged-eq", "returns an ndarray subclass whose ==, -, abs and ufuncs say 'equal'",
             _with_answer(RIGGED_EQ),
             _e("graded", flag=("subclass", "__eq__", "rigged", "dunder", "ndarray"), zero="target", full="others")),
     Hostile("fake-pass", "prints fake 'all checks passed' lines; wrong answer",
-            _with_answer(FAKE_PASS), _e("graded", flag=("fake", "passed", "success"), zero="target", full="others")),
+            _with_answer(FAKE_PASS),
+            _e("graded", flag=("fake", "passed", "passing", "success", "imitat"), zero="target", full="others")),
     Hostile("call-reference", "calls dlkit's reference implementation of the exercise",
             _reference_builder(CALL_REFERENCE), _e("graded", flag=("reference",), zero="target", full="others")),
     Hostile("copy-reference", "rebuilds the reference implementation from its code object",
@@ -535,7 +536,7 @@ CATALOGUE: tuple[Hostile, ...] = (
     Hostile("inflate-points", "check cell's points set to 1000", _with_notebook(_inflate_points),
             _e("graded", reason=("points",), full="all")),
     Hostile("duplicate-grade-id", "answer cell copied: two cells share its grade id (stub, then answer)",
-            _with_notebook(_duplicate_answer), _e("any", reason=("duplicate",))),
+            _with_notebook(_duplicate_answer), _e("any", reason=("duplicate", "twice", "two answer cells", "same grade id"))),
     Hostile("renamed-grade-id", "answer cell's grade id renamed", _with_notebook(_rename_answer),
             _e("any", reason=("renamed", "grade id", "unknown", "missing"))),
     # malformed files
