@@ -20,25 +20,33 @@ def repo_root() -> Path:
 
 # -- measured notebook times, printed at the end of the run -------------------------
 
-_NOTEBOOK_TIMES: list[tuple[str, float, float | None]] = []
-
 
 @pytest.fixture()
 def record_notebook_time(record_property):
-    """Record a notebook's execution time and peak memory in the report (and the junit XML)."""
+    """Record a notebook's execution time and peak memory in the test report (and junit XML).
+
+    The values travel as ``user_properties`` of the report, so they reach the
+    summary below also when pytest-xdist runs the test in a worker.
+    """
 
     def record(name: str, seconds: float, peak_mb: float | None) -> None:
+        record_property("notebook", name)
         record_property("seconds", round(seconds, 2))
         record_property("peak_rss_mb", None if peak_mb is None else round(peak_mb))
-        _NOTEBOOK_TIMES.append((name, seconds, peak_mb))
 
     return record
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _NOTEBOOK_TIMES:
+    rows = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            props = dict(getattr(report, "user_properties", ()) or ())
+            if getattr(report, "when", None) == "call" and "notebook" in props:
+                rows.append((props["notebook"], props["seconds"], props["peak_rss_mb"], report.outcome))
+    if not rows:
         return
     terminalreporter.section("notebook execution (measured)")
-    for name, seconds, peak in sorted(_NOTEBOOK_TIMES):
-        mem = f"{peak:7.0f} MiB" if peak is not None else "    n/a"
-        terminalreporter.write_line(f"{name:<55} {seconds:6.1f} s  peak {mem}")
+    for name, seconds, peak, outcome in sorted(rows):
+        mem = f"{peak:6d} MiB" if peak is not None else "   n/a"
+        terminalreporter.write_line(f"{name:<45} {seconds:6.1f} s  peak {mem}  {outcome}")
