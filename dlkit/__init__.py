@@ -6,9 +6,10 @@ Submodules, named after what a learner does with them:
 - ``dlkit.reference``  numpy reference implementations (PyTorch semantics)
 - ``dlkit.gradcheck``  numerical gradients for checking a backward pass
 - ``dlkit.data``       offline datasets and real downloaders
-- ``dlkit.plot``       figures and widgets
+- ``dlkit.plot``       figures (each returns a matplotlib Figure)
+- ``dlkit.widgets``    interactive explorers (ipywidgets), with static fallbacks
 - ``dlkit.train``      device, seeding and a training loop
-- ``dlkit.setup``      the first cell of every lesson
+- ``dlkit.notebook``   the setup cell of every lesson and the Colab links
 """
 
 __version__ = "0.1.0"
