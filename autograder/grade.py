@@ -252,6 +252,9 @@ def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet
         if result.get("rigged"):
             flags.append(f"{check.grade_id}: `{name}` {'; '.join(map(str, result['rigged']))[:200]}")
         v_ok, h_ok, note = _judge_cases(exercise, case_set, result.get("outcomes"))
+        reference = f"{exercise.reference.__module__}.{exercise.reference.__qualname__}"
+        if any(reference in str(o.get("error") or "") for o in result.get("outcomes") or [] if isinstance(o, dict)):
+            flags.append(f"{check.grade_id}: `{name}` called the reference implementation ({reference})")
         visible_ok, hidden_ok = visible_ok and v_ok, hidden_ok and h_ok
         if note:
             notes.append(note)
@@ -396,8 +399,11 @@ class Grader:
             flags.append(f"the notebook did not finish: {stop}")
         errors = (done or {}).get("errors", [])
         for err in errors[:10]:
+            cell = err.get("grade_id") or "(unnamed)"
             if err.get("error") in ("SystemExit", "KeyboardInterrupt"):
-                flags.append(f"cell {err.get('grade_id') or '(unnamed)'} raised {err['error']}")
+                flags.append(f"cell {cell} raised {err['error']}")
+            elif err.get("error") == "MemoryError":
+                flags.append(f"cell {cell} ran out of memory (the limit is {self.sandbox.limits.memory_mb} MiB)")
         if _fake_success(done):
             flags.append("printed text that imitates a passing check (ignored: verdicts never come from output)")
         return SubmissionResult(student_id=student_id, lesson=self.spec.lesson, status="graded",

@@ -11,6 +11,7 @@ it twice changes nothing.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -53,8 +54,13 @@ def place(workspace: Path, lesson: str, student_id: str, notebook_name: str,
 
 
 def sync(workspace: Path, lesson: str, notebook: str, records: list[SubmissionResult]) -> None:
-    """Write each record's check points into the gradebook as auto scores (graded) or drop the submission (rejected)."""
-    with Gradebook(db_url(workspace)) as gb:
+    """Write each record's check points into the gradebook as auto scores (graded) or drop the submission (rejected).
+
+    ``notebook`` is the notebook's file name (``01-neurons.ipynb``) or nbgrader's name for it (no suffix).
+    """
+    notebook = Path(notebook).stem if notebook.endswith(".ipynb") else notebook
+    with warnings.catch_warnings(), Gradebook(db_url(workspace)) as gb:
+        warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy autoflush warnings
         for record in records:
             gb.update_or_create_student(record.student_id)
             if not record.graded:

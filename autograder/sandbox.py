@@ -2,8 +2,9 @@
 
 What the sandboxed process sees (:func:`bwrap_args`): read-only system folders
 (``/usr``, ``/bin``, ``/lib*``, ``/etc``), the Python installation, the
-virtual environment and the ``dlkit/`` package folder; a private, size-capped
-tmpfs for ``/tmp`` and its home; a fresh ``/proc`` and ``/dev``. It does not
+virtual environment and the ``dlkit/`` package folder; an empty read-only
+home (its working folder) and a private, size-capped tmpfs ``/tmp`` for
+scratch files; a fresh ``/proc`` and ``/dev``. It does not
 see ``solutions/``, the repository's tests, the workspace, the gradebook or
 other submissions, and it has its own network (loopback only, so nothing
 outside answers), pid, IPC and UTS namespaces.
@@ -64,7 +65,7 @@ class Limits:
         nproc: processes and threads the sandboxed uid may own.
         output_bytes: bytes of stdout/stderr kept (the rest is read and dropped).
         channel_bytes: bytes of the result channel accepted.
-        tmp_mb: size of each private tmpfs (/tmp, home).
+        tmp_mb: size of the private /tmp, MiB.
     """
 
     timeout_s: float = 120.0
@@ -165,7 +166,7 @@ def bwrap_args(bwrap: str, limits: Limits, extra_ro: dict[str, str] | None = Non
     args += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
              "--perms", "1777", "--size", "16777216", "--tmpfs", "/dev/shm",
-             "--size", size, "--tmpfs", "/home", "--perms", "1777", "--dir", SANDBOX_HOME,
+             "--size", "1048576", "--tmpfs", "/home", "--perms", "0555", "--dir", SANDBOX_HOME,
              "--tmpfs", "/root", "--tmpfs", "/work", "--tmpfs", "/opt"]
     binds = {str(prefix): str(prefix) for prefix in python_prefixes()}
     binds[str(REPO / "dlkit")] = str(REPO / "dlkit")

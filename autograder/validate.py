@@ -64,11 +64,13 @@ def validate(data: bytes, released: nbformat.NotebookNode) -> nbformat.NotebookN
     except json.JSONDecodeError as exc:
         raise Rejected(f"malformed notebook JSON ({exc.msg} at line {exc.lineno}); "
                        f"re-download it from Jupyter (File > Download)") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
-        raise Rejected("not a Jupyter notebook (no list of cells)")
+    if not isinstance(raw, dict):
+        raise Rejected("not a Jupyter notebook (the JSON is not an object)")
     major, minor = raw.get("nbformat"), raw.get("nbformat_minor", 0)
     if major != 4:
         raise Rejected(f"nbformat {major!r} is not supported; save the notebook as nbformat 4")
+    if not isinstance(raw.get("cells"), list):
+        raise Rejected("not a Jupyter notebook (no list of cells)")
     if not isinstance(minor, int) or minor > nbformat.current_nbformat_minor:
         raise Rejected(f"nbformat 4.{minor} is newer than this grader knows (4.{nbformat.current_nbformat_minor}); "
                        f"save it with the course's JupyterLab")
@@ -191,7 +193,22 @@ def repair(nb: nbformat.NotebookNode, released: nbformat.NotebookNode,
         out_cells.extend(extras_after.get(gid, []))
     result = copy.deepcopy(released)
     result.cells = out_cells
+    _unique_cell_ids(nb, result, repairs)
     return Repaired(result, repairs)
+
+
+def _unique_cell_ids(submitted, result, repairs: list[str]) -> None:
+    """Report cell ids the submission used twice, and make every cell id of ``result`` unique."""
+    ids = [c.get("id") for c in submitted.cells if c.get("id")]
+    shared = sorted({i for i in ids if ids.count(i) > 1})
+    if shared:
+        repairs.append(f"several cells shared the cell id(s) {', '.join(map(repr, shared[:3]))}; gave them fresh ids")
+    seen: set[str] = set()
+    for k, cell in enumerate(result.cells):
+        if "id" in cell and cell["id"] in seen:
+            cell["id"] = f"cell-{k}"
+        if "id" in cell:
+            seen.add(cell["id"])
 
 
 def _restore_locked(released_cell, source_cell, theirs: list | None, repairs: list[str]):
