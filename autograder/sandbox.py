@@ -181,6 +181,7 @@ def bwrap_args(bwrap: str, limits: Limits, extra_ro: dict[str, str] | None = Non
     args += ["--ro-bind", str(HARNESS), SANDBOX_HARNESS, "--chdir", SANDBOX_HOME,
              "--clearenv", "--setenv", "HOME", SANDBOX_HOME, "--setenv", "PATH", _sandbox_path(),
              "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
+             "--setenv", "IPYTHONDIR", "/tmp/ipython",
              "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
              "--setenv", "LANG", "C.UTF-8"]
     return args
