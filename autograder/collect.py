@@ -74,7 +74,9 @@ def _safe_fallback_id(name: str) -> str:
 
 
 def _wanted(parts: tuple[str, ...]) -> bool:
-    return (parts[-1].endswith(".ipynb") and not any(p.startswith(".") or p == "__MACOSX" for p in parts))
+    """A notebook that is not hidden (checkpoints, macOS metadata); ``..`` is judged elsewhere, never skipped."""
+    return (parts[-1].endswith(".ipynb")
+            and not any((p.startswith(".") and p != "..") or p == "__MACOSX" for p in parts))
 
 
 def _from_folder(root: Path, notebook_name: str | None) -> list[Submission]:
@@ -109,7 +111,8 @@ def _from_zip(archive: Path, notebook_name: str | None) -> list[Submission]:
                 continue
             mode = info.external_attr >> 16
             problem = ""
-            if ".." in parts or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+            escapes = ".." in parts or name.startswith(("/", "\\")) or bool(re.match(r"^[A-Za-z]:", name))
+            if escapes:
                 problem = f"zip entry {name!r} points outside the archive (refused)"
             elif stat.S_ISLNK(mode):
                 problem = f"zip entry {name!r} is a symbolic link (refused)"
@@ -117,10 +120,8 @@ def _from_zip(archive: Path, notebook_name: str | None) -> list[Submission]:
                 problem = f"zip entry {name!r} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB"
             elif total + info.file_size > MAX_ARCHIVE_BYTES:
                 problem = f"the archive holds more than {MAX_ARCHIVE_BYTES // 2**30} GiB; grade it in parts"
-            sid = None if problem else student_id_for(parts)
+            sid = None if escapes else student_id_for(parts)
             if problem or sid is None:
-                clean = tuple(p for p in parts if p != "..")
-                sid = student_id_for(clean) if clean and not problem.startswith("zip entry") else None
                 found.append(Submission(sid or _safe_fallback_id(name), b"", name,
                                         problem or f"cannot tell the student id from {name!r}"))
                 continue
