@@ -1,9 +1,17 @@
-"""``python -m autograder demo``: the whole course pipeline on embedded defaults.
+"""``python -m autograder demo``: the whole course pipeline on embedded defaults, end to end.
 
 1. regenerate lessons/ from solutions/ (real nbgrader generate_assignment);
-2. execute every solution notebook top to bottom (every check must pass);
-3. grade a small synthetic class (correct, blank, partly wrong) with nbgrader:
-   autograde, feedback, export; print where grades.csv and the feedback are.
+2. execute every solution notebook top to bottom with progress (every check must pass);
+3. build a synthetic class per lesson: a correct, a blank and a partly wrong
+   student, students with plausible wrong answers (the mutation tests'
+   mutants), a few hostile submissions from :mod:`autograder.hostile`, and an
+   honest student graded after them;
+4. grade it with ``grade`` (sandboxed, in parallel), write feedback, grades.csv
+   and the class report; check every hostile submission earned what the
+   catalogue says, and print where everything is.
+
+The exit code is non-zero when a solution notebook fails, an honest student
+does not get exactly their grade, or a hostile submission is not handled.
 """
 
 from __future__ import annotations
@@ -12,63 +20,168 @@ import shutil
 import time
 from pathlib import Path
 
+import nbformat
+
 from autograder import LESSONS, SOLUTIONS
+from autograder import hostile as H
 from autograder import notebooks as nbs
 from autograder.execute import execute
-from autograder.nbgrader_course import Course, read_grades, released_notebooks
 from autograder.release import release
-from autograder.synthetic import demo_class
+from autograder.synthetic import demo_class, fill, mutants, solution_answers
+
+#: Hostile submissions in the demo: quick ones from every family, and one that needs the time limit.
+DEMO_HOSTILE = ("infinite-loop", "os-exit", "fork-bomb", "kill-grader", "read-secrets", "monkeypatch",
+                "rigged-eq", "call-reference", "tamper-check", "empty-file", "bad-json", "wrong-lesson")
+#: Wall-clock limit per submission in the demo (a correct lesson 01 takes about 7 s on 2 busy cores).
+DEMO_TIMEOUT_S = 45.0
+#: Students whose grade the demo knows in advance: id -> "full" or "zero".
+HONEST = {"correct": "full", "blank": "zero", "zz-honest-after-hostile": "full"}
 
 
-def run_demo(workspace: Path, *, lessons: list[str] | None = None, execute_solutions: bool = True) -> int:
-    """Run the demo; returns the process exit code (non-zero when a solution notebook failed)."""
+def run_demo(workspace: Path, *, lessons: list[str] | None = None, execute_solutions: bool = True,
+             hostile: tuple[str, ...] = DEMO_HOSTILE, jobs: int = 2, timeout_s: float = DEMO_TIMEOUT_S) -> int:
+    """Run the demo; returns the process exit code (0 when everything earned what it should)."""
     started = time.perf_counter()
     chosen = nbs.resolve_lessons(lessons)
     if not chosen:
         print(f"no lessons in {SOLUTIONS}")
         return 1
 
-    print(f"[1/3] regenerating student versions of {len(chosen)} lesson(s) with nbgrader")
+    print(f"[1/4] regenerating student versions of {len(chosen)} lesson(s) with nbgrader", flush=True)
     for path in release(chosen):
         print(f"      {path.relative_to(LESSONS.parent)}")
 
     failures = 0
     if execute_solutions:
-        print("[2/3] running every solution notebook top to bottom")
+        print("[2/4] running every solution notebook top to bottom", flush=True)
         for lesson in chosen:
             for path in sorted((SOLUTIONS / lesson).glob("*.ipynb")):
-                result = _run(path)
-                status = "ok" if not result.errors else "FAILED"
-                print(f"      {status}: {result.summary()}")
+                result = execute(path, timeout=300, allow_errors=True, progress=True)
+                print(f"      {'ok' if not result.errors else 'FAILED'}: {result.summary()}")
                 for err in result.errors:
                     print(f"        cell {err.index} ({err.grade_id}): {err.ename}: {err.evalue}")
                 failures += bool(result.errors)
     else:
-        print("[2/3] skipped running the solutions (--no-execute)")
+        print("[2/4] skipped running the solutions (--no-execute)")
 
     workspace = Path(workspace).resolve()
     if workspace.exists():
         shutil.rmtree(workspace)
-    course = Course(workspace)
-    print(f"[3/3] grading a synthetic class with nbgrader in {workspace}")
+    problems = 0
     for lesson in chosen:
-        released = released_notebooks(course.generate(lesson))
-        for student, notebooks in demo_class(lesson, released).items():
-            course.submit(student, lesson, notebooks)
-        print(f"      autograding {lesson} ...", flush=True)
-        course.autograde(lesson)
-        course.feedback(lesson)
-    grades_csv = course.export()
+        problems += _grade_lesson(lesson, workspace, hostile=hostile, jobs=jobs, timeout_s=timeout_s)
 
-    rows = read_grades(grades_csv)
-    print("\n      student        lesson            score")
-    for (student, lesson), row in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        print(f"      {student:<14} {lesson:<17} {float(row['score']):5.1f} / {float(row['max_score']):.1f}")
-    print(f"\ngrades:   {grades_csv}")
-    print(f"feedback: {course.root / 'feedback'}  (one HTML page per student and lesson)")
-    print(f"done in {time.perf_counter() - started:.0f} s" + (f"; {failures} solution notebook(s) FAILED" if failures else ""))
-    return 1 if failures else 0
+    from autograder.export import write_grades
+
+    grades = write_grades(workspace)
+    print(f"\ngrades:    {grades}")
+    print(f"feedback:  {workspace / 'feedback'}/<student>/<lesson>/<lesson>.html")
+    for lesson in chosen:
+        print(f"report:    {workspace / f'report-{lesson}.html'}")
+    print(f"gradebook: {workspace / 'gradebook.db'}  (nbgrader formgrader reads it)")
+    verdict = []
+    if failures:
+        verdict.append(f"{failures} solution notebook(s) FAILED")
+    if problems:
+        verdict.append(f"{problems} submission(s) did not earn what they should")
+    print(f"done in {time.perf_counter() - started:.0f} s" + ("; " + "; ".join(verdict) if verdict else ""))
+    return 1 if verdict else 0
 
 
-def _run(path: Path):
-    return execute(path, timeout=300, allow_errors=True, progress=True)
+def synthetic_class(lesson: str, folder: Path, *, hostile: tuple[str, ...] = DEMO_HOSTILE) -> dict[str, Path]:
+    """Write a synthetic class of ``lesson`` as ``<folder>/<student>.ipynb``; return paths by student id.
+
+    Students: ``correct``, ``blank``, ``partly-wrong``, ``mutant-<exercise>`` (one
+    plausible wrong answer each, the rest correct), ``hostile-<name>`` for each
+    named catalogue entry, and ``zz-honest-after-hostile`` (correct, sorted last).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    released = {p.name: nbs.read(p) for p in sorted((LESSONS / lesson).glob("*.ipynb"))}
+    if len(released) != 1:
+        raise ValueError(f"the demo grades one-notebook lessons; {LESSONS / lesson} has {sorted(released)}")
+    name, student_nb = next(iter(released.items()))
+    students = {sid: nbs_by_name[name] for sid, nbs_by_name in demo_class(lesson, released).items()}
+    answers = solution_answers(lesson)[name]
+    for exercise, wrong in mutants(lesson).items():
+        gid = f"{exercise}-answer"
+        if wrong and gid in answers:
+            students[f"mutant-{exercise}"] = fill(student_nb, {**answers, gid: wrong[0][1]})
+    students["zz-honest-after-hostile"] = fill(student_nb, answers)
+    paths = {}
+    for sid, nb in students.items():
+        paths[sid] = folder / f"{sid}.ipynb"
+        nbformat.write(nb, paths[sid])
+    paths.update(H.write_submissions(folder, students["correct"], hostile))
+    return paths
+
+
+def _grade_lesson(lesson: str, workspace: Path, *, hostile: tuple[str, ...], jobs: int, timeout_s: float) -> int:
+    """Grade the synthetic class of one lesson; print the results; return how many did not earn what they should."""
+    from autograder.feedback import write_feedback
+    from autograder.grade import grade_lesson
+    from autograder.report import write_report
+    from autograder.sandbox import Limits, SandboxUnavailable
+
+    submissions = workspace / "incoming" / lesson
+    paths = synthetic_class(lesson, submissions, hostile=hostile)
+    print(f"[3/4] grading a synthetic class of {len(paths)} for {lesson} "
+          f"({len(hostile)} hostile; jobs={jobs}, timeout {timeout_s:.0f} s)", flush=True)
+    limits = Limits(timeout_s=timeout_s)
+    try:
+        summary = grade_lesson(lesson, submissions, workspace, jobs=jobs, limits=limits)
+    except SandboxUnavailable as exc:
+        print(f"      !!! NO SANDBOX: {exc}\n      !!! the hostile submissions are left out; the honest ones are "
+              f"graded WITHOUT a sandbox (--unsafe)", flush=True)
+        for sid in [s for s in paths if s.startswith("hostile-")]:
+            paths.pop(sid).unlink()
+        summary = grade_lesson(lesson, submissions, workspace, jobs=jobs, limits=limits, unsafe=True)
+    print(f"      {summary.line()}")
+    print("[4/4] feedback, report")
+    write_feedback(workspace, lesson)
+    write_report(workspace, lesson)
+
+    target = H.find_target(H.correct_notebook(lesson, nbs.read(next((LESSONS / lesson).glob("*.ipynb")))))
+    problems = 0
+    print(f"\n      {'student':<28} {'status':<44} {'score':>11} {'time':>6}  expected")
+    for record in sorted(summary.records, key=lambda r: (r.student_id.startswith("hostile-"), r.student_id)):
+        found = _problems(record, target)
+        problems += bool(found)
+        status = record.status if len(record.status) <= 44 else record.status[:43] + "…"
+        mark = "ok" if not found else "MISSED: " + "; ".join(found)
+        score = f"{record.score:g} / {record.max_score:g}"
+        print(f"      {record.student_id:<28} {status:<44} {score:>11} {record.seconds:5.1f}s  {mark}")
+    leftovers = H.lingering_processes()
+    markers = H.stray_markers(workspace, SOLUTIONS.parent, Path.home())
+    if leftovers or markers:
+        problems += 1
+        print(f"      LEFT BEHIND: processes {leftovers}, files {[str(m) for m in markers]}")
+    else:
+        print("      nothing left behind: no stray processes, no files written outside the sandboxes")
+    return problems
+
+
+def _problems(record, target: H.Target) -> list[str]:
+    """What is wrong with a demo student's record ([] when it earned what it should)."""
+    if record.student_id.startswith("hostile-"):
+        return H.problems(H.by_name(record.student_id.removeprefix("hostile-")), record, target)
+    if record.student_id.startswith("mutant-"):
+        wrong = _failing_checks(record.lesson, record.student_id.removeprefix("mutant-"))
+        bad = [f"{c.grade_id} earned {c.points:g} of {c.max_points:g}" for c in record.checks
+               if c.points != (0.0 if c.grade_id in wrong else c.max_points)]
+        return bad if record.graded else [f"expected graded, got {record.status}"]
+    want = HONEST.get(record.student_id)
+    if want == "full" and not (record.graded and record.score == record.max_score > 0):
+        return [f"expected full marks, got {record.status} {record.score:g}/{record.max_score:g}"]
+    if want == "zero" and not (record.graded and record.score == 0):
+        return [f"expected 0 points, got {record.status} {record.score:g}"]
+    return []
+
+
+def _failing_checks(lesson: str, exercise: str) -> set[str]:
+    """The checks a wrong answer to ``exercise`` fails: its own, and those of exercises that call it."""
+    import importlib
+
+    number = lesson.split("-", 1)[0]
+    requires = getattr(importlib.import_module(f"autograder.mutants.lesson{number}"), "REQUIRES", {})
+    return {f"{exercise}-check"} | {f"{user}-check" for user, used in requires.items() if exercise in used}

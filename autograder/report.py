@@ -102,17 +102,27 @@ def check_stats(records: Sequence[res.SubmissionResult]) -> list[CheckStats]:
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _ARRAY = re.compile(r"\[[#.,\s\[\]e+-]*\]")
+_CALL = re.compile(r"`[^`]*`")
+_HEADER = re.compile(r"^[\w.]+: (hidden )?checks? \d+ of \d+ failed\.\s*")
+_CHECK_PREFIX = re.compile(r"^[\w.-]+-check: ")
 
 
 def normalize_message(message: str) -> str:
-    """The first line of a failure message with numbers replaced by ``#``, so similar failures group together.
+    """A failure message reduced to what kind of failure it is, so similar failures group together.
 
-    >>> normalize_message("`f([1., 2.])` is wrong at index (1,): expected 0.5, got 0.7\\n  Hint: ...")
-    '`f([…])` is wrong at index (#,): expected #, got #'
+    Hint lines, the quoted call with its inputs (between backticks) and the
+    "check 2 of 4 failed." header go; numbers become ``#``; whitespace collapses.
+
+    >>> normalize_message("sigmoid: check 4 of 4 failed.\\n  `sigmoid([-1000.])` [large inputs] overflow in exp\\n  Hint: x")
+    '[large inputs] overflow in exp'
+    >>> normalize_message("`f([1., 2.])` is wrong at index (1,): expected 0.5, got 0.7")
+    'is wrong at index (#,): expected #, got #'
     """
-    first = message.strip().splitlines()[0] if message.strip() else ""
-    masked = _NUMBER.sub("#", first)
-    return _ARRAY.sub("[…]", masked)
+    lines = [line.strip() for line in message.strip().splitlines() if not line.strip().startswith("Hint:")]
+    text = _CALL.sub("", " ".join(lines))
+    text = _HEADER.sub("", text.strip())
+    text = _ARRAY.sub("[…]", _NUMBER.sub("#", text))
+    return " ".join(text.split())
 
 
 def failure_counts(records: Sequence[res.SubmissionResult], top: int = TOP) -> list[tuple[str, str, int]]:
@@ -127,10 +137,10 @@ def failure_counts(records: Sequence[res.SubmissionResult], top: int = TOP) -> l
 
 
 def flag_counts(records: Sequence[res.SubmissionResult], top: int = TOP) -> list[tuple[str, int]]:
-    """Flags by text, most frequent first, each counted once per submission."""
+    """Flags by text (without a leading ``<grade id>:``), most frequent first, counted once per submission."""
     counts: Counter[str] = Counter()
     for record in records:
-        counts.update(set(record.flags))
+        counts.update({_CHECK_PREFIX.sub("", flag) for flag in record.flags})
     return counts.most_common(top)
 
 
