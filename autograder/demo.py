@@ -39,8 +39,13 @@ HONEST = {"correct": "full", "blank": "zero", "zz-honest-after-hostile": "full"}
 
 
 def run_demo(workspace: Path, *, lessons: list[str] | None = None, execute_solutions: bool = True,
-             hostile: tuple[str, ...] = DEMO_HOSTILE, jobs: int = 2, timeout_s: float = DEMO_TIMEOUT_S) -> int:
-    """Run the demo; returns the process exit code (0 when everything earned what it should)."""
+             hostile: tuple[str, ...] = DEMO_HOSTILE, mutant_students: bool = True, jobs: int = 2,
+             timeout_s: float = DEMO_TIMEOUT_S) -> int:
+    """Run the demo; returns the process exit code (0 when everything earned what it should).
+
+    ``hostile`` names the catalogue entries to include, ``mutant_students`` adds
+    one student per plausible wrong answer; ``jobs`` and ``timeout_s`` go to ``grade``.
+    """
     started = time.perf_counter()
     chosen = nbs.resolve_lessons(lessons)
     if not chosen:
@@ -69,7 +74,8 @@ def run_demo(workspace: Path, *, lessons: list[str] | None = None, execute_solut
         shutil.rmtree(workspace)
     problems = 0
     for lesson in chosen:
-        problems += _grade_lesson(lesson, workspace, hostile=hostile, jobs=jobs, timeout_s=timeout_s)
+        problems += _grade_lesson(lesson, workspace, hostile=hostile, mutant_students=mutant_students, jobs=jobs,
+                                  timeout_s=timeout_s)
 
     from autograder.export import write_grades
 
@@ -88,7 +94,8 @@ def run_demo(workspace: Path, *, lessons: list[str] | None = None, execute_solut
     return 1 if verdict else 0
 
 
-def synthetic_class(lesson: str, folder: Path, *, hostile: tuple[str, ...] = DEMO_HOSTILE) -> dict[str, Path]:
+def synthetic_class(lesson: str, folder: Path, *, hostile: tuple[str, ...] = DEMO_HOSTILE,
+                    mutant_students: bool = True) -> dict[str, Path]:
     """Write a synthetic class of ``lesson`` as ``<folder>/<student>.ipynb``; return paths by student id.
 
     Students: ``correct``, ``blank``, ``partly-wrong``, ``mutant-<exercise>`` (one
@@ -103,7 +110,7 @@ def synthetic_class(lesson: str, folder: Path, *, hostile: tuple[str, ...] = DEM
     name, student_nb = next(iter(released.items()))
     students = {sid: nbs_by_name[name] for sid, nbs_by_name in demo_class(lesson, released).items()}
     answers = solution_answers(lesson)[name]
-    for exercise, wrong in mutants(lesson).items():
+    for exercise, wrong in (mutants(lesson) if mutant_students else {}).items():
         gid = f"{exercise}-answer"
         if wrong and gid in answers:
             students[f"mutant-{exercise}"] = fill(student_nb, {**answers, gid: wrong[0][1]})
@@ -116,7 +123,8 @@ def synthetic_class(lesson: str, folder: Path, *, hostile: tuple[str, ...] = DEM
     return paths
 
 
-def _grade_lesson(lesson: str, workspace: Path, *, hostile: tuple[str, ...], jobs: int, timeout_s: float) -> int:
+def _grade_lesson(lesson: str, workspace: Path, *, hostile: tuple[str, ...], mutant_students: bool, jobs: int,
+                  timeout_s: float) -> int:
     """Grade the synthetic class of one lesson; print the results; return how many did not earn what they should."""
     from autograder.feedback import write_feedback
     from autograder.grade import grade_lesson
@@ -124,7 +132,7 @@ def _grade_lesson(lesson: str, workspace: Path, *, hostile: tuple[str, ...], job
     from autograder.sandbox import Limits, SandboxUnavailable
 
     submissions = workspace / "incoming" / lesson
-    paths = synthetic_class(lesson, submissions, hostile=hostile)
+    paths = synthetic_class(lesson, submissions, hostile=hostile, mutant_students=mutant_students)
     print(f"[3/4] grading a synthetic class of {len(paths)} for {lesson} "
           f"({len(hostile)} hostile; jobs={jobs}, timeout {timeout_s:.0f} s)", flush=True)
     limits = Limits(timeout_s=timeout_s)
