@@ -23,8 +23,10 @@ existing ones.
 
 Example::
 
-    >>> sorted(h.name for h in CATALOGUE if h.expect.status == "rejected")[:3]
-    ['bad-json', 'empty-file', 'nbformat-3']
+    >>> sorted(h.name for h in CATALOGUE if h.kind == "file")[:3]
+    ['bad-json', 'duplicate-cell-ids', 'empty-file']
+    >>> by_name("call-reference").student_id
+    'hostile-call-reference'
 """
 
 from __future__ import annotations

@@ -13,14 +13,23 @@ lesson in the gradebook) is done before its clock starts; the clock covers
 the whole batch command. Throughput is submissions per second; ratios are
 against plain nbgrader.
 
-Per-submission overhead beyond the notebook's own execution time: the "own"
-time of a submission is the sum of its cells' execution times when run by a
-plain nbclient kernel, no sandbox, no grading (from the kernel's
-``execute_input``/``execute_reply`` timestamps, so kernel start-up is not
-counted as the notebook's); it is measured once for every distinct notebook
-of the batch. Overhead = batch time with ``jobs=1`` / submissions - mean own
-time: everything the grader adds per submission, sandbox start, interpreter
-start, validation, judging, records and gradebook included.
+Per-submission overhead beyond the notebook's own execution time, three figures:
+
+- against a Jupyter kernel: the "own" time of a submission is the sum of its
+  cells' execution times when a plain nbclient kernel runs it, no sandbox, no
+  grading (from the kernel's ``execute_input``/``execute_reply`` timestamps,
+  so kernel start-up is not counted as the notebook's), measured once for
+  every distinct notebook of the batch. Overhead = batch time with ``jobs=1``
+  / submissions - mean own time: everything the grader adds per submission,
+  sandbox, interpreter start, validation, judging, records and gradebook
+  included. It can be negative: the grader runs cells in a bare IPython
+  shell, without a kernel's messaging and inline figure rendering.
+- the sandbox alone: the same correct submission graded with and without the
+  sandbox (``--unsafe``) by the same grader, median of 3 each; the difference
+  is what bubblewrap, the rlimits and the unprivileged uid cost.
+- the grader outside the sandbox: batch time with ``jobs=1`` / submissions -
+  mean time recorded inside the sandbox (validation, repair, judging, records,
+  gradebook, grades.csv).
 
 Run it: ``python -m benchmarks grading`` (40 submissions, about 15 minutes on
 2 cores). ``DLKIT_BENCH_GRADING_N=4`` (or ``--quick``, 2 submissions, when
@@ -52,6 +61,7 @@ class Measurement:
     submissions: int
     seconds: float
     total_score: float
+    inside_s: float | None = None  # mean time each submission spent in its sandbox run
 
     @property
     def per_second(self) -> float:
@@ -131,7 +141,30 @@ def run_ours(batch_folder: Path, root: Path, jobs: int) -> Measurement:
     summary = grade_lesson(LESSON, batch_folder, root, jobs=jobs, progress=False)
     seconds = time.perf_counter() - start
     return Measurement(f"autograder grade --jobs {jobs}", len(summary.records), seconds,
-                       sum(r.score for r in summary.records))
+                       sum(r.score for r in summary.records), statistics.fmean(r.seconds for r in summary.records))
+
+
+def sandbox_cost(path: Path, repeats: int = 3) -> tuple[float, float] | None:
+    """Median seconds to grade one submission with and without the sandbox (None when there is no sandbox)."""
+    from autograder.grade import Grader, load_lesson
+    from autograder.sandbox import SandboxUnavailable
+
+    spec = load_lesson(LESSON)
+    data = path.read_bytes()
+    medians = []
+    for unsafe in (False, True):
+        try:
+            grader = Grader.create(spec, unsafe=unsafe)
+        except SandboxUnavailable as exc:
+            print(f"no sandbox, so no sandbox cost to measure: {exc}")
+            return None
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            grader.grade("bench", data)
+            times.append(time.perf_counter() - start)
+        medians.append(statistics.median(times))
+    return medians[0], medians[1]
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -156,6 +189,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         for jobs in (1, 2):
             print(f"our grader, jobs={jobs} ...", flush=True)
             runs.append(run_ours(tmp / "batch", tmp / f"ours-{jobs}", jobs))
+        print("the sandbox alone: one correct submission with and without it ...", flush=True)
+        sandbox = sandbox_cost(kinds["correct"], repeats=1 if n <= QUICK_N else 3)
 
     base = runs[0]
     print(f"\n{'system':<28} {'subs':>5} {'seconds':>9} {'subs/s':>8} {'vs nbgrader':>12} {'total score':>12}")
@@ -168,13 +203,21 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
           f"(per kind: {', '.join(f'{k} {v:.2f}' for k, v in sorted(own.items()))})")
     print(f"per-submission overhead beyond it, jobs=1: ours {overhead:.2f} s (target <= 1 s), "
           f"plain nbgrader {nbgrader_overhead:.2f} s")
+    outside = runs[1].seconds / runs[1].submissions - runs[1].inside_s
+    print(f"  of which the grader outside the sandbox: {outside:.2f} s per submission "
+          f"(batch time / submissions - mean time inside the sandbox, {runs[1].inside_s:.2f} s)")
+    sandbox_s = None
+    if sandbox is not None:
+        sandbox_s = sandbox[0] - sandbox[1]
+        print(f"  the sandbox itself: {sandbox_s:.2f} s per submission "
+              f"(one correct submission graded in {sandbox[0]:.2f} s with it, {sandbox[1]:.2f} s without)")
     ratio2 = runs[2].per_second / base.per_second
     print(f"throughput jobs=2 vs plain nbgrader: {ratio2:.2f}x (target >= 1.8x on 2 cores); "
           f"jobs=2 vs jobs=1: {runs[2].per_second / runs[1].per_second:.2f}x")
     if len({m.total_score for m in runs}) != 1:
         print("NOTE: total scores differ between systems: "
               + ", ".join(f"{m.name} {m.total_score:g}" for m in runs))
-    return {"n": n, "own_s": mean_own, "overhead_s": overhead, "nbgrader_s": base.seconds,
+    return {"n": n, "own_s": mean_own, "overhead_s": overhead, "outside_s": outside, "sandbox_s": sandbox_s, "nbgrader_s": base.seconds,
             "jobs1_s": runs[1].seconds, "jobs2_s": runs[2].seconds, "ratio_jobs1": runs[1].per_second / base.per_second,
             "ratio_jobs2": ratio2, "scores": [m.total_score for m in runs]}
 

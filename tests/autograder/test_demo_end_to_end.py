@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import html
 import re
 
 import pytest
 
 from autograder import demo
 from autograder import hostile as H
+from autograder.feedback import Redactor
 
 pytestmark = pytest.mark.slow
 
@@ -46,9 +48,13 @@ def test_demo_grades_feedback_report_and_checks_every_student(tmp_path, monkeypa
     assert rows["correct"]["status"] == "graded" and float(rows["correct"]["score"]) == float(rows["correct"]["max_score"])
     assert float(rows["blank"]["score"]) == 0.0
     assert rows["hostile-empty-file"]["status"].startswith("rejected: ")
+    exercise_ids = [f"01.{name}" for name in ("sigmoid", "tanh", "relu", "softmax", "dense", "two_layer")]
+    hidden_inputs = Redactor(exercise_ids).fingerprints  # what the grader drew for the hidden checks
+    assert hidden_inputs
     for sid in students:
-        page = ws / "feedback" / sid / LESSON / f"{LESSON}.html"
-        assert page.is_file() and "hidden=True" not in page.read_text()
+        page = html.unescape((ws / "feedback" / sid / LESSON / f"{LESSON}.html").read_text())
+        assert "hidden=True" not in page and "BEGIN HIDDEN TESTS" not in page
+        assert not [f for f in hidden_inputs if f in page], f"{sid}'s feedback shows a hidden input"
     report = (ws / f"report-{LESSON}.html").read_text()
     assert report.count('<img src="data:image/png;base64,') == 5
     assert not H.stray_markers(ws)

@@ -152,3 +152,13 @@ def test_bad_input_errors_say_what_to_do(tmp_path):
         fb.render_feedback({"student_id": "s"})
     with pytest.raises(ValueError, match="folder name"):
         fb.feedback_path(tmp_path, LESSON, "..")
+
+
+@pytest.mark.parametrize("module", ["autograder.feedback", "autograder.report", "autograder.templates",
+                                    "autograder.hostile"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
