@@ -263,7 +263,7 @@ def judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Sequence[n
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             n_bad = int(bad.sum())
             loc = f"at index {idx}" if idx else ""
-            return Verdict(False, f"{where}{which} is wrong {loc}: expected {e[idx]!r}, got {g[idx]!r} "
+            return Verdict(False, f"{where}{which} is wrong {loc}: expected {float(e[idx])!r}, got {float(g[idx])!r} "
                                   f"({n_bad} of {e.size} entries differ).{hint_text}")
     return Verdict(True, "ok")
 
