@@ -16,8 +16,13 @@ def t(x, requires_grad: bool = False):
     return torch.tensor(np.array(x), requires_grad=requires_grad)
 
 
-def assert_parity(ours, theirs, what: str = "", tol: float | None = None) -> None:
-    """Assert ``relative_error(ours, theirs) < tol`` (tolerance from ``PARITY_TOL`` by dtype) and same dtype/shape."""
+def assert_parity(ours, theirs, what: str = "", tol: float | None = None, floor: float = 0.0) -> None:
+    """Assert ``relative_error(ours, theirs) < tol`` (tolerance from ``PARITY_TOL`` by dtype) and same dtype/shape.
+
+    ``floor`` is the smallest size the error is measured against: give it the
+    natural scale of the quantity when its exact value can be 0 (a gradient
+    that cancels), where rounding noise would otherwise count as a relative error of 1.
+    """
     if isinstance(theirs, torch.Tensor):
         theirs = theirs.detach().numpy()
     assert isinstance(ours, np.ndarray), f"{what}: expected a numpy array, got {type(ours).__name__}"
@@ -25,6 +30,9 @@ def assert_parity(ours, theirs, what: str = "", tol: float | None = None) -> Non
     assert ours.dtype == theirs.dtype, f"{what}: dtype {ours.dtype} != torch {theirs.dtype}"
     tol = PARITY_TOL[ours.dtype] if tol is None else tol
     err = relative_error(ours, theirs)
+    if floor:
+        size = float(np.max(np.abs(ours.astype(np.float64)) + np.abs(theirs.astype(np.float64)))) if ours.size else 0.0
+        err = err * size / max(size, floor) if size else 0.0
     assert err < tol, f"{what}: relative error {err:.3g} >= {tol:g} ({ours.dtype})"
 
 
