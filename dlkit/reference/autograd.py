@@ -29,6 +29,14 @@ class Value:
     Supports ``+ - * / **`` (power by a plain number), unary ``-``, and the methods
     ``exp``, ``log``, ``tanh``, ``relu``, ``sigmoid``. Plain numbers mix in freely:
     ``2 * Value(3.0)`` is a Value.
+
+    Example::
+
+        >>> a, b = Value(2.0), Value(-3.0)
+        >>> y = a * b + a          # y = ab + a
+        >>> y.backward()
+        >>> a.grad, b.grad         # dy/da = b + 1, dy/db = a
+        (-2.0, 2.0)
     """
 
     def __init__(self, data, _children: tuple = (), _op: str = "", label: str = ""):

@@ -183,21 +183,24 @@ class ReLU(_Activation):
 
 
 class Sigmoid(_Activation):
-    """``1 / (1 + exp(-x))`` element-wise, as ``torch.nn.Sigmoid``. Shape: ``(*)`` -> ``(*)``."""
+    """``1 / (1 + exp(-x))`` element-wise, as ``torch.nn.Sigmoid``. Shape: ``(*)`` -> ``(*)``. Example: ``Sigmoid().forward(x)``."""
 
     _forward = staticmethod(sigmoid_forward)
     _backward = staticmethod(sigmoid_backward)
 
 
 class Tanh(_Activation):
-    """``tanh(x)`` element-wise, as ``torch.nn.Tanh``. Shape: ``(*)`` -> ``(*)``."""
+    """``tanh(x)`` element-wise, as ``torch.nn.Tanh``. Shape: ``(*)`` -> ``(*)``. Example: ``Tanh().forward(x)``."""
 
     _forward = staticmethod(tanh_forward)
     _backward = staticmethod(tanh_backward)
 
 
 class LeakyReLU(Module):
-    """``x`` if ``x > 0`` else ``negative_slope * x``, as ``torch.nn.LeakyReLU``. Shape: ``(*)`` -> ``(*)``."""
+    """``x`` if ``x > 0`` else ``negative_slope * x``, as ``torch.nn.LeakyReLU``. Shape: ``(*)`` -> ``(*)``.
+
+    Example: ``LeakyReLU(0.1).forward(np.array([-1.0, 2.0]))`` gives ``array([-0.1, 2.])``.
+    """
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
