@@ -123,10 +123,15 @@ class GradCheckReport:
 
     Attributes:
         relative_error: :func:`relative_error` of the analytic vs numerical gradient.
-        tol: the threshold; ``passed`` is ``relative_error <= tol``.
+        tol: the threshold; ``passed`` is ``relative_error <= tol``, or the
+            largest absolute difference is at most ``atol``.
         index: the entry where the two differ most (a tuple, ``()`` for a 0-d ``x``).
         expected: the numerical gradient there.
         got: the analytic gradient there.
+        atol: the absolute floor: a centred difference cannot resolve
+            differences smaller than its own rounding noise (about
+            ``eps * |f| / h``, 1e-10 for outputs of size 1 and ``h = 1e-6``), so a
+            gradient that is tiny everywhere is judged by absolute error instead.
     """
 
     relative_error: float
@@ -134,16 +139,22 @@ class GradCheckReport:
     index: tuple
     expected: float
     got: float
+    atol: float = 0.0
 
     @property
     def passed(self) -> bool:
-        return bool(self.relative_error <= self.tol)  # NaN fails
+        if self.relative_error <= self.tol:
+            return True
+        return bool(abs(self.expected - self.got) <= self.atol)  # NaN fails
 
     def __repr__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
-        sign = "<=" if self.passed else ">"
+        if self.passed and not self.relative_error <= self.tol:
+            measure = f"absolute error {abs(self.expected - self.got):.3g} <= atol {self.atol:g}"
+        else:
+            measure = f"relative error {self.relative_error:.3g} {'<=' if self.passed else '>'} tol {self.tol:g}"
         return (
-            f"GradCheckReport({verdict}: relative error {self.relative_error:.3g} {sign} tol {self.tol:g}; "
+            f"GradCheckReport({verdict}: {measure}; "
             f"worst entry {self.index}: expected {self.expected:.8g} (numerical), got {self.got:.8g} (analytic))"
         )
 
@@ -154,7 +165,7 @@ class GradCheckReport:
 
 
 def check_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, analytic, *, dout=None,
-                   h: float = 1e-6, tol: float = 1e-7) -> GradCheckReport:
+                   h: float = 1e-6, tol: float = 1e-7, atol: float = 1e-10) -> GradCheckReport:
     """Compare an analytic gradient with :func:`numerical_gradient` and report the worst entry.
 
     Shape:
@@ -162,6 +173,10 @@ def check_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, analytic, *
         - analytic: ``(*)``, the gradient your backward computed for ``x``
         - dout: None, or the upstream gradient shaped like ``f(x)``
         - returns: a :class:`GradCheckReport` (``.passed``, ``.assert_passed()``)
+
+    ``tol`` bounds the relative error; ``atol`` is the absolute floor below
+    which a difference is rounding noise of the centred difference (see
+    :class:`GradCheckReport`).
 
     Example::
 
@@ -176,6 +191,7 @@ def check_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, analytic, *
             "with respect to x, not to another input."
         )
     tol = check_real(tol, "tol", low=0)
+    atol = check_real(atol, "atol", low=0)
     numerical = numerical_gradient(f, x, h=h, dout=dout)
     analytic = analytic.astype(np.float64)
     worst = np.unravel_index(int(np.argmax(np.abs(numerical - analytic))), x.shape) if x.size else ()
@@ -185,4 +201,5 @@ def check_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, analytic, *
         index=tuple(int(i) for i in worst),
         expected=float(numerical[worst]) if x.size else 0.0,
         got=float(analytic[worst]) if x.size else 0.0,
+        atol=atol,
     )

@@ -99,3 +99,18 @@ def test_numerical_gradient_read_only_x():
     x.flags.writeable = False
     with pytest.raises(ValueError, match="writeable"):
         numerical_gradient(np.sum, x)
+
+
+def test_tiny_gradients_are_judged_by_an_absolute_floor():
+    """A gradient of size 1e-6 everywhere: rounding noise of the centred difference
+    (4e-13 in a real LSTM gradcheck) is a large *relative* error, but not a wrong gradient."""
+    x = np.array([0.4, -1.3])
+    scale = 1e-6
+    exact = 3 * scale * x**2
+    noisy = exact + 2e-12  # relative error ~2e-7: over tol, yet far below any real mistake
+    strict = check_gradient(lambda v: scale * (v**3).sum(), x.copy(), noisy, atol=0.0)
+    assert not strict.passed
+    floored = check_gradient(lambda v: scale * (v**3).sum(), x.copy(), noisy)
+    assert floored.passed and "absolute error" in repr(floored)
+    wrong = check_gradient(lambda v: scale * (v**3).sum(), x.copy(), exact * 1.01)
+    assert not wrong.passed, "a 1% error is more than rounding noise, even on a tiny gradient"
