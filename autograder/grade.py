@@ -252,7 +252,8 @@ def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet
         if result.get("rigged"):
             flags.append(f"{check.grade_id}: `{name}` {'; '.join(map(str, result['rigged']))[:200]}")
         v_ok, h_ok, note = _judge_cases(exercise, case_set, result.get("outcomes"))
-        reference = f"{exercise.reference.__module__}.{exercise.reference.__qualname__}"
+        reference = (f"{exercise.reference.__module__}.{exercise.reference.__qualname__}"
+                     if exercise.reference is not None else "\0no reference")
         if any(reference in str(o.get("error") or "") for o in result.get("outcomes") or [] if isinstance(o, dict)):
             flags.append(f"{check.grade_id}: `{name}` called the reference implementation ({reference})")
         visible_ok, hidden_ok = visible_ok and v_ok, hidden_ok and h_ok
@@ -460,6 +461,9 @@ def forbidden_names(spec: LessonSpec) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for eid, name in spec.exercises().items():
         ref = core.get(eid).reference
+        if ref is None:  # rated by a score: there is no reference to copy
+            out.setdefault(name, set())
+            continue
         names = {f"{ref.__module__}.{ref.__qualname__}"}
         if getattr(reference, ref.__name__, None) is ref:
             names.add(f"dlkit.reference.{ref.__name__}")

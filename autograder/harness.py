@@ -225,7 +225,13 @@ def run_protocol(job: dict, channel: Channel) -> None:
             exercise = get_exercise(eid)
             fn = dict.get(shell.user_ns, name)
             seen: list = []
-            target = _recording(fn, seen) if callable(fn) else fn
+            kind = getattr(exercise, "kind", "function")
+            if kind == "function" and callable(fn):
+                target = _recording(fn, seen)  # its return values are checked for rigged types
+            else:
+                target = fn                    # a trained model, or a value taken as it is
+                if kind == "value":
+                    seen.append(fn)
             outcomes = []
             sys.stdout = sys.stderr = CappedText(CELL_OUTPUT_CHARS)
             try:

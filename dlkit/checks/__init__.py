@@ -19,17 +19,19 @@ from .core import (
     ForbiddenCall,
     Outcome,
     Verdict,
+    accuracy_at_least,
     all_exercises,
     call_student,
     expected_output,
     get,
     judge,
+    predict,
     register,
     run,
     to_plain,
 )
 
 __all__ = [
-    "Case", "CheckFailed", "Exercise", "ForbiddenCall", "Outcome", "Verdict", "all_exercises",
-    "call_student", "expected_output", "get", "judge", "register", "run", "to_plain",
+    "Case", "CheckFailed", "Exercise", "ForbiddenCall", "Outcome", "Verdict", "accuracy_at_least", "all_exercises",
+    "call_student", "expected_output", "get", "judge", "predict", "register", "run", "to_plain",
 ]

@@ -30,6 +30,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+KINDS = ("function", "model", "value")
+
 #: Environment variable with the instructor's seed for hidden cases.
 HIDDEN_SEED_ENV = "DLKIT_HIDDEN_SEED"
 DEFAULT_HIDDEN_SEED = 20261123
@@ -54,6 +56,9 @@ class Case:
     hint: str = ""
     #: (rtol, atol) for this case instead of the exercise's, e.g. for float32 inputs.
     tol: tuple[float, float] | None = None
+    #: Grader-only data, such as the labels of held-out inputs. The autograder
+    #: never sends it into the student's process; only ``Exercise.score`` sees it.
+    secret: Any = None
 
     def copy_inputs(self) -> tuple[tuple, dict]:
         """Fresh deep copies of the inputs, so nobody can change the originals."""
@@ -69,10 +74,22 @@ class Case:
 class Exercise:
     """A graded exercise: what the student writes and how it is checked.
 
+    Three kinds of answer are checked (``kind``):
+
+    * ``"function"``: the student writes a function; it is called on each
+      case's inputs and its outputs are compared with the reference's.
+    * ``"model"``: the student trains a model (a ``torch.nn.Module``, an object
+      with ``predict``, or a function of a batch); it predicts each case's
+      held-out inputs ``args[0]`` and ``score`` rates the predictions, e.g.
+      against labels kept in ``case.secret``.
+    * ``"value"``: the student computes numbers (a chosen learning rate, a set
+      of weights); they are taken as they are and compared with the reference
+      (called with no arguments) or rated by ``score``.
+
     Args:
         id: ``"NN.name"``, e.g. ``"01.sigmoid"``; the check cell names it.
-        function: the name the student's function has in the notebook.
-        reference: the answer key, called with a case's inputs.
+        function: the name the student's function (model, value) has in the notebook.
+        reference: the answer key, called with a case's inputs; None when ``score`` rates the answer alone.
         visible: returns the fixed cases that the check cell shows students.
         hidden: draws hidden cases from a ``numpy.random.Generator``; the
             autograder seeds it with the instructor's seed at grade time.
@@ -84,11 +101,14 @@ class Exercise:
         forbidden: dotted names the student may not call for this exercise
             (``"numpy.tanh"``); the reference implementation is always forbidden.
         hint: the general hint shown with any failure.
+        kind: ``"function"``, ``"model"`` or ``"value"`` (see above).
+        score: ``score(case, output) -> Verdict`` rates an answer instead of comparing it
+            with the reference's output; it runs in the grader, never in the student's process.
     """
 
     id: str
     function: str
-    reference: Callable[..., Any]
+    reference: Callable[..., Any] | None
     visible: Callable[[], Sequence[Case]]
     hidden: Callable[[np.random.Generator], Sequence[Case]]
     rtol: float = 1e-6
@@ -96,6 +116,14 @@ class Exercise:
     strict_float: bool = False
     forbidden: tuple[str, ...] = ()
     hint: str = ""
+    kind: str = "function"
+    score: Callable[[Case, tuple], "Verdict"] | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Exercise {self.id!r}: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.reference is None and self.score is None:
+            raise ValueError(f"Exercise {self.id!r} needs a reference or a score")
 
     def cases(self, *, hidden: bool = False, seed: int | None = None) -> list[Case]:
         """The visible cases, or hidden cases drawn from ``seed``."""
@@ -177,13 +205,20 @@ class ForbiddenCall(RuntimeError):
 
 def call_student(exercise: Exercise, fn: Callable[..., Any], case: Case) -> Outcome:
     """Call ``fn`` on copies of the case's inputs and capture its output as plain data."""
-    if not callable(fn):
+    if exercise.kind == "function" and not callable(fn):
         return Outcome(None, f"`{exercise.function}` is not a function (got {type(fn).__name__})")
+    if exercise.kind != "function" and fn is None:
+        return Outcome(None, f"is not set yet: assign your answer to `{exercise.function}`")
     args, kwargs = case.copy_inputs()
     pristine = case.copy_inputs()
     try:
         with _forbid(exercise), _float_errors(exercise.strict_float):
-            result = fn(*args, **kwargs)
+            if exercise.kind == "function":
+                result = fn(*args, **kwargs)
+            elif exercise.kind == "model":
+                result = predict(fn, *args, name=exercise.function)
+            else:
+                result = fn
     except NotImplementedError:
         return Outcome(None, "not implemented yet: replace `raise NotImplementedError()` with your code")
     except ForbiddenCall as exc:
@@ -219,7 +254,9 @@ def to_plain(result: Any) -> tuple[np.ndarray, ...]:
             out.append(np.array(float(item), dtype=np.float64))
             continue
         if isinstance(item, list):
-            item = np.array(item, dtype=object)
+            if not all(type(v) in (int, float) or isinstance(v, (np.integer, np.floating)) for v in item):
+                raise TypeError("expected a numpy array or a list of plain numbers, got a list of other things")
+            item = np.array([float(v) for v in item], dtype=np.float64)
         if not isinstance(item, np.ndarray):
             raise TypeError(f"expected a numpy array, got {type(item).__name__}")
         base = np.asarray(item).view(np.ndarray)
@@ -229,11 +266,78 @@ def to_plain(result: Any) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+def predict(model: Any, X: np.ndarray, *, name: str = "model") -> Any:
+    """What a trained model outputs for a batch ``X`` (N, ...): logits, scores or labels.
+
+    A ``torch.nn.Module`` is run in eval mode without gradients, on the device
+    and in the float dtype of its parameters (its mode is restored afterwards);
+    an object with ``predict`` (scikit-learn style) gets ``predict(X)``; a plain
+    function gets ``model(X)``.
+    """
+    if type(model).__module__.split(".")[0] != "numpy" and _is_torch_module(model):
+        import torch
+
+        first = next(iter(model.parameters()), None)
+        device = first.device if first is not None else torch.device("cpu")
+        dtype = first.dtype if first is not None and first.dtype.is_floating_point else torch.float32
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                return model(torch.as_tensor(np.asarray(X), dtype=dtype, device=device))
+        finally:
+            model.train(was_training)
+    if hasattr(model, "predict") and callable(model.predict):
+        return model.predict(X)
+    if callable(model):
+        return model(X)
+    raise TypeError(f"`{name}` must be a trained model: a torch.nn.Module, an object with a predict method, "
+                    f"or a function of a batch; got {type(model).__name__}")
+
+
+def _is_torch_module(obj: Any) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(obj, torch.nn.Module)
+
+
+def accuracy_at_least(threshold: float, *, binary_cutoff: float | None = None) -> Callable[[Case, tuple], "Verdict"]:
+    """A ``score`` for model exercises: predictions must match the ``case.secret`` labels often enough.
+
+    Predictions are logits or probabilities ``(N, K)`` (the largest wins), or
+    labels ``(N,)``. With ``binary_cutoff`` set, one score per example
+    (``(N,)`` or ``(N, 1)``) means class 1 when it is above the cutoff
+    (0.0 for a logit, 0.5 for a probability).
+    """
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+
+    def score(case: Case, output: tuple) -> Verdict:
+        labels = np.asarray(case.secret)
+        pred = output[0]
+        if binary_cutoff is not None and (pred.ndim == 1 or (pred.ndim == 2 and pred.shape[1] == 1)):
+            pred = (pred.reshape(-1) > binary_cutoff).astype(np.float64)
+        elif pred.ndim == 2:
+            pred = pred.argmax(axis=1).astype(np.float64)
+        if pred.shape != labels.shape:
+            return Verdict(False, f"gave predictions of shape {output[0].shape} for {labels.shape[0]} examples")
+        accuracy = float(np.mean(pred == labels))
+        message = f"accuracy on {labels.shape[0]} held-out examples is {accuracy:.1%}; at least {threshold:.0%} needed"
+        return Verdict(accuracy >= threshold, message)
+
+    return score
+
+
 # -- step 2: the answer key -----------------------------------------------------
 
 def expected_output(exercise: Exercise, case: Case) -> tuple[np.ndarray, ...]:
-    """The reference output for a case, as plain float64 arrays."""
+    """The reference output for a case, as plain float64 arrays (empty when a ``score`` rates answers)."""
+    if exercise.reference is None:
+        return ()
+    if exercise.kind == "value":
+        return to_plain(exercise.reference())
     args, kwargs = case.copy_inputs()
+    if exercise.kind == "model":
+        return to_plain(predict(exercise.reference, *args, name="the reference model"))
     return to_plain(exercise.reference(*args, **kwargs))
 
 
@@ -241,7 +345,13 @@ def expected_output(exercise: Exercise, case: Case) -> tuple[np.ndarray, ...]:
 
 def judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Sequence[np.ndarray]) -> Verdict:
     """Compare a student's outcome with the expected output and explain any difference."""
-    where = f"`{exercise.function}({case.describe()})`" + (f" [{case.label}]" if case.label else "")
+    if exercise.kind == "value":
+        where = f"`{exercise.function}`"
+    elif exercise.kind == "model":
+        where = f"`{exercise.function}` on {case.describe()}"
+    else:
+        where = f"`{exercise.function}({case.describe()})`"
+    where += f" [{case.label}]" if case.label else ""
     hint = case.hint or exercise.hint
     hint_text = f"\n  Hint: {hint}" if hint else ""
     if outcome.error is not None:
@@ -250,6 +360,11 @@ def judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Sequence[n
         return Verdict(False, f"{where} changed its input {', '.join(outcome.mutated)} in place; "
                               f"return a new array instead (e.g. work on a copy).{hint_text}")
     got = outcome.output
+    if exercise.score is not None and got is not None:
+        verdict = exercise.score(case, got)
+        if verdict.passed:
+            return Verdict(True, verdict.message or "ok")
+        return Verdict(False, f"{where} {verdict.message}.{hint_text}")
     if got is None or len(got) != len(expected):
         n = 0 if got is None else len(got)
         return Verdict(False, f"{where} returned {n} value(s), expected {len(expected)}.{hint_text}")
@@ -290,6 +405,7 @@ def run(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False, seed:
     """
     exercise = get(exercise_id)
     cases = exercise.cases(hidden=hidden, seed=seed)
+    verdict = Verdict(True, "ok")
     for number, case in enumerate(cases, start=1):
         outcome = call_student(exercise, fn, case)
         verdict = judge(exercise, case, outcome, expected_output(exercise, case))
@@ -298,7 +414,8 @@ def run(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False, seed:
             raise CheckFailed(f"{exercise.function}: {kind} {number} of {len(cases)} failed.\n  {verdict.message}")
     if not quiet:
         kind = "hidden checks" if hidden else "checks"
-        print(f"✔ {exercise.function}: all {len(cases)} {kind} passed.")
+        detail = f" ({verdict.message})" if exercise.score is not None and verdict.message != "ok" else ""
+        print(f"✔ {exercise.function}: all {len(cases)} {kind} passed{detail}.")
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -361,7 +478,9 @@ class _forbid:
         self.codes: dict[Any, str] = {}
 
     def __enter__(self):
-        names = [*self.exercise.forbidden, _qualified(self.exercise.reference)]
+        names = list(self.exercise.forbidden)
+        if self.exercise.reference is not None:
+            names.append(_qualified(self.exercise.reference))
         for dotted in names:
             target = _resolve(dotted)
             if target is None:

@@ -175,7 +175,47 @@ register(Exercise(
 ))
 
 
-# -- 6. two-layer network --------------------------------------------------------------
+# -- 6. a neuron chosen by hand (a "value" exercise, scored on held-out data) ------------
+
+MOONS_NOISE = 0.15
+NEURON_TARGET = 0.85  # the best straight line gets about 87% of these moons right
+
+
+def _moons(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from dlkit import data
+
+    m = data.make_moons(n_samples=n, noise=MOONS_NOISE, seed=seed)
+    X = np.concatenate([m.X_train, m.X_val, m.X_test]).astype(np.float64)
+    y = np.concatenate([m.y_train, m.y_val, m.y_test]).astype(np.float64)
+    return X, y
+
+
+def _neuron_score(case: Case, output: tuple) -> "Verdict":
+    """Accuracy of the neuron sigmoid(w1 x1 + w2 x2 + b) >= 0.5 on the case's held-out moons."""
+    from dlkit.checks.core import Verdict
+
+    weights = np.concatenate([o.reshape(-1) for o in output]) if output else np.zeros(0)
+    if weights.shape != (3,):
+        return Verdict(False, f"holds {weights.size} number(s); give three: np.array([w1, w2, b])")
+    if not np.all(np.isfinite(weights)):
+        return Verdict(False, f"holds {weights}, which is not finite")
+    X, y = case.secret
+    predicted = (X @ weights[:2] + weights[2] >= 0).astype(np.float64)
+    accuracy = float(np.mean(predicted == y))
+    return Verdict(accuracy >= NEURON_TARGET,
+                   f"classifies {accuracy:.1%} of {len(y)} new moons correctly; at least {NEURON_TARGET:.0%} needed")
+
+
+register(Exercise(
+    id="01.neuron", function="neuron_weights", reference=None, kind="value", score=_neuron_score,
+    visible=lambda: [Case((), secret=_moons(1000, seed=1), label="1000 moons the explorer did not show")],
+    hidden=lambda rng: [Case((), secret=_moons(1000, seed=int(rng.integers(2**31))), label="new moons")],
+    hint="Use the explorer: the boundary must run between the two moons, roughly along their "
+         "long axis; class 1 (the lower moon) is where w1*x1 + w2*x2 + b >= 0.",
+))
+
+
+# -- 7. two-layer network --------------------------------------------------------------
 
 def two_layer_forward(X, W1, b1, W2, b2) -> np.ndarray:
     """Answer key: class probabilities of a ReLU hidden layer followed by a softmax output layer."""
@@ -212,3 +252,4 @@ register(Exercise(
     hint="hidden = relu(X @ W1.T + b1); probabilities = softmax(hidden @ W2.T + b2) over the class axis. "
          "Reuse your dense_forward, relu and softmax.",
 ))
+

@@ -155,5 +155,102 @@ def test_unknown_exercises_say_what_exists():
 
 def test_every_lesson01_exercise_rejects_its_reference_passed_directly():
     for ex in checks.all_exercises("01"):
+        if ex.reference is None:  # rated by a score, nothing to call
+            continue
         with pytest.raises(checks.CheckFailed, match="calls"):
             checks.run(ex.id, ex.reference)
+
+
+# -- model and value exercises: answers rated in the grader, on held-out data ------------
+
+def _digits_exercise(threshold: float) -> checks.Exercise:
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+
+    def held_out(rng):
+        idx = rng.choice(len(y), size=300, replace=False)
+        return [checks.Case((X[idx],), secret=y[idx].astype(float), label="300 held-out digits")]
+
+    return checks.Exercise(
+        id=f"98.model_{int(threshold * 100)}", function="model", reference=None, kind="model",
+        score=checks.accuracy_at_least(threshold),
+        visible=lambda: [checks.Case((X[:200],), secret=y[:200].astype(float), label="200 digits")],
+        hidden=held_out)
+
+
+def _train_digits(epochs: int) -> torch.nn.Module:
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    xt, yt = torch.tensor(X / 16.0, dtype=torch.float32), torch.tensor(y)
+    for _ in range(epochs):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(xt), yt).backward()
+        opt.step()
+    return model
+
+
+def test_a_trained_torch_model_is_rated_on_held_out_inputs_and_left_in_train_mode(capsys):
+    ex = checks.register(_digits_exercise(0.9))
+    model = _train_digits(60)
+    model.train()
+    checks.run(ex.id, model, hidden=True, seed=3)
+    assert model.training, "predict must restore the model's mode"
+    assert "accuracy on 300 held-out examples" in capsys.readouterr().out
+    with pytest.raises(checks.CheckFailed, match=r"accuracy on 200 held-out examples is \d+\.\d%; at least 90% needed"):
+        checks.run(ex.id, _train_digits(0))
+
+
+def test_model_exercises_accept_predict_objects_and_functions_and_never_see_labels():
+    ex = checks.register(_digits_exercise(0.5))
+    seen = []
+
+    class Memorizer:
+        def predict(self, X):
+            seen.append(X)
+            return np.zeros(len(X))
+
+    with pytest.raises(checks.CheckFailed, match="accuracy"):
+        checks.run(ex.id, Memorizer())
+    case = ex.cases()[0]
+    outcome = checks.call_student(ex, lambda X: np.eye(10)[np.zeros(len(X), dtype=int)], case)
+    assert outcome.output[0].shape == (200, 10)
+    assert not checks.judge(ex, case, outcome, checks.expected_output(ex, case)).passed
+    assert len(seen) == 1 and seen[0].shape == (200, 64), "the model gets inputs only"
+    with pytest.raises(checks.CheckFailed, match="must be a trained model"):
+        checks.run(ex.id, 42)
+
+
+def test_accuracy_scores_labels_logits_and_binary_scores():
+    case = checks.Case((), secret=np.array([0.0, 1.0, 1.0, 0.0]))
+    plain = checks.accuracy_at_least(0.75)
+    assert plain(case, (np.array([0.0, 1.0, 1.0, 1.0]),)).passed
+    assert plain(case, (np.array([[2.0, 1.0], [0.0, 3.0], [1.0, 2.0], [5.0, 0.0]]),)).passed
+    assert not plain(case, (np.array([1.0, 0.0, 0.0, 1.0]),)).passed
+    assert "shape" in plain(case, (np.zeros(3),)).message
+    logits = checks.accuracy_at_least(1.0, binary_cutoff=0.0)
+    assert logits(case, (np.array([[-2.0], [0.5], [3.0], [-0.1]]),)).passed
+    with pytest.raises(ValueError):
+        checks.accuracy_at_least(1.5)
+
+
+def test_value_exercises_take_the_answer_as_it_is():
+    ex = checks.get("01.neuron")
+    assert ex.kind == "value" and ex.cases()[0].args == ()
+    checks.run("01.neuron", np.array([1.2, -4.7, 0.4]), quiet=True)
+    with pytest.raises(checks.CheckFailed, match="not set yet"):
+        checks.run("01.neuron", None)
+    with pytest.raises(checks.CheckFailed, match="list of plain numbers"):
+        checks.run("01.neuron", [object(), 1.0, 2.0])
+
+
+def test_an_exercise_needs_a_known_kind_and_a_reference_or_score():
+    with pytest.raises(ValueError, match="kind"):
+        checks.Exercise("98.x", "x", reference=abs, visible=list, hidden=lambda rng: [], kind="magic")
+    with pytest.raises(ValueError, match="reference or a score"):
+        checks.Exercise("98.y", "y", reference=None, visible=list, hidden=lambda rng: [])
