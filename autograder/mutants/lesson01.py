@@ -189,6 +189,24 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
                 return X @ W.T - b
         """)),
     ],
+    # exercise 6 is a "value" exercise: the answer is an assignment, rated on held-out moons
+    "neuron": [
+        ("left at zero: every point lands on class 1, half the moons are wrong", _src("""
+            neuron_weights = np.array([0.0, 0.0, 0.0])
+        """)),
+        ("the right line with the classes swapped (all signs flipped)", _src("""
+            neuron_weights = np.array([-1.2, 4.7, -0.4])
+        """)),
+        ("the first neuron of the figure, w = (1, 1), b = 0: the line runs across the moons", _src("""
+            neuron_weights = np.array([1.0, 1.0, 0.0])
+        """)),
+        ("the bias forgotten: only two numbers", _src("""
+            neuron_weights = np.array([1.2, -4.7])
+        """)),
+        ("the right-hand neuron of the figure copied without tuning (about 82%)", _src("""
+            neuron_weights = np.array([0.5, -2.0, 1.0])
+        """)),
+    ],
     "two_layer": [
         ("sigmoid instead of ReLU in the hidden layer", _src("""
             def two_layer_forward(X, W1, b1, W2, b2):
@@ -306,6 +324,14 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
                 return (W @ X.T).T + b
         """)),
     ],
+    "neuron": [
+        ("the same line scaled by 10 (same boundary, sharper sigmoid), as a list", _src("""
+            neuron_weights = [12.0, -47.0, 4.0]
+        """)),
+        ("another good line found with the sliders", _src("""
+            neuron_weights = np.array([1.0, -4.0, 0.3])
+        """)),
+    ],
     "two_layer": [
         ("everything inline, no helper functions", _src("""
             def two_layer_forward(X, W1, b1, W2, b2):
@@ -324,3 +350,4 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
         """)),
     ],
 }
+

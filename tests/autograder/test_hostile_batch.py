@@ -68,12 +68,21 @@ def test_hostile_submission_earns_what_it_should(batch, name):
     assert H.problems(hostile, records[hostile.student_id], H.find_target(correct)) == []
 
 
+def _lesson_points() -> float:
+    """The lesson's total points, from the check cells of the instructor source."""
+    from autograder import SOLUTIONS
+    from autograder import notebooks as nbs
+
+    return sum(float(c.metadata["nbgrader"].get("points", 0)) for path in (SOLUTIONS / LESSON).glob("*.ipynb")
+               for c in nbs.read(path).cells if c.metadata.get("nbgrader", {}).get("grade"))
+
+
 def test_honest_students_keep_full_points(batch):
     records, *_ = batch
     for sid in ("aaa-honest", "zzz-honest"):
         rec = records[sid]
         assert rec.status == "graded" and rec.flags == [] and rec.repairs == []
-        assert rec.score == rec.max_score == 11.0
+        assert rec.score == rec.max_score == _lesson_points()
 
 
 def test_nothing_escaped(batch):

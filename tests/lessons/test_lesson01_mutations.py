@@ -76,8 +76,12 @@ def test_tables_cover_every_exercise_of_the_lesson():
 @pytest.mark.parametrize("name,desc,source", _cases(MUTANTS) + _cases(ALTERNATIVES))
 def test_source_is_a_single_def_of_the_exercise_function(name, desc, source):
     tree = ast.parse(source)
-    assert [type(node) for node in tree.body] == [ast.FunctionDef], f"{desc}: one def and nothing else"
-    assert tree.body[0].name == FUNCTIONS[name], desc
+    if checks.get(f"{LESSON}.{name}").kind == "value":  # an answer is an assignment, not a def
+        assert [type(node) for node in tree.body] == [ast.Assign], f"{desc}: one assignment and nothing else"
+        assert [t.id for t in tree.body[0].targets] == [FUNCTIONS[name]], desc
+    else:
+        assert [type(node) for node in tree.body] == [ast.FunctionDef], f"{desc}: one def and nothing else"
+        assert tree.body[0].name == FUNCTIONS[name], desc
     assert source not in {s for d, s in MUTANTS[name] + ALTERNATIVES[name] if d != desc}, "duplicate source"
     assert source != SOLUTIONS[name]
 
@@ -129,6 +133,17 @@ def test_solution_notebook_answer_passes(name):
 @pytest.mark.parametrize("name", list(FUNCTIONS))
 def test_blank_student_answer_fails_with_a_not_implemented_message(name):
     """What nbgrader hands out: the solution region replaced by ``raise NotImplementedError()``."""
+    if checks.get(f"{LESSON}.{name}").kind == "value":
+        # The stub raises when the cell runs; the name keeps its placeholder None.
+        blank = re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "# YOUR CODE HERE\nraise NotImplementedError()",
+                       SOLUTIONS[name], flags=re.S)
+        namespace = {"np": np}
+        with pytest.raises(NotImplementedError):
+            exec(compile(blank, f"<{name}-answer>", "exec"), namespace)
+        for hidden in (False, True):
+            message = failure(name, namespace[FUNCTIONS[name]], hidden=hidden)
+            assert message is not None and "not set yet" in message
+        return
     blank = re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "# YOUR CODE HERE\n    raise NotImplementedError()",
                    SOLUTIONS[name], flags=re.S)
     assert "BEGIN SOLUTION" not in blank

@@ -122,7 +122,25 @@ def test_points_sum_to_between_10_and_12(nb):
     assert 10 <= sum(points) <= 12, sum(points)
 
 
-@pytest.mark.parametrize("name,function", exercise_names())
+def _kind(name: str) -> str:
+    return checks.get(f"{LESSON}.{name}").kind
+
+
+@pytest.mark.parametrize("name,function", [(n, f) for n, f in exercise_names() if _kind(n) == "value"])
+def test_value_answer_cell_starts_unset_and_assigns_only_its_name(nb, name, function):
+    """A "value" exercise's cell: ``name = None``, then the solution region assigning ``name``."""
+    source = answer_sources(nb)[name]
+    tree = ast.parse(source)
+    assert tree.body and all(isinstance(st, ast.Assign) and [t.id for t in st.targets] == [function]
+                             for st in tree.body), f"{name}-answer may only assign {function}"
+    assert ast.unparse(tree.body[0]) == f"{function} = None", "start from None, so the check says 'not set yet'"
+    lines = [line.strip() for line in source.splitlines()]
+    begin, end = lines.index("### BEGIN SOLUTION"), lines.index("### END SOLUTION")
+    assert all(begin < st.lineno - 1 < end for st in tree.body[1:]), "the answer must be inside the solution region"
+    assert source.rstrip().endswith("### END SOLUTION")
+
+
+@pytest.mark.parametrize("name,function", [(n, f) for n, f in exercise_names() if _kind(n) == "function"])
 def test_answer_cell_is_one_documented_def_with_solution_markers(nb, name, function):
     source = answer_sources(nb)[name]
     tree = ast.parse(source)
