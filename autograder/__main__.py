@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", default="grading", help="the nbgrader course root for results (default: ./grading)")
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default: 1)")
     p.add_argument("--timeout", type=float, default=120.0, help="wall-clock seconds per submission (default: 120)")
-    p.add_argument("--memory-mb", type=int, default=3072, help="address-space cap per process, MiB (default: 3072)")
+    p.add_argument("--memory-mb", type=int, default=3072, help="memory cap per process (RLIMIT_DATA), MiB (default: 3072)")
     p.add_argument("--seed", type=int, default=None,
                    help="instructor seed of the hidden checks (default: $DLKIT_HIDDEN_SEED, else the course's)")
     p.add_argument("--unsafe", action="store_true",

@@ -50,13 +50,15 @@ PR_SET_NO_NEW_PRIVS = 38
 def confine(limits: dict) -> None:
     """Apply rlimits, then (when root) drop to an unprivileged uid with no capabilities.
 
-    ``limits`` keys: ``memory_mb`` (RLIMIT_AS), ``cpu_s`` (RLIMIT_CPU),
+    ``limits`` keys: ``memory_mb`` (RLIMIT_DATA: heap and private writable
+    mappings; not RLIMIT_AS, which a CUDA build of torch exceeds just by
+    reserving address space at import), ``cpu_s`` (RLIMIT_CPU),
     ``nproc`` (RLIMIT_NPROC, enforced because the uid is not root),
     ``fsize_mb`` (RLIMIT_FSIZE), ``nofile``, ``uid``.
     """
     mb = 1024 * 1024
     settings = [
-        (resource.RLIMIT_AS, limits.get("memory_mb"), mb),
+        (resource.RLIMIT_DATA, limits.get("memory_mb"), mb),
         (resource.RLIMIT_CPU, limits.get("cpu_s"), 1),
         (resource.RLIMIT_NPROC, limits.get("nproc"), 1),
         (resource.RLIMIT_FSIZE, limits.get("fsize_mb"), mb),

@@ -9,7 +9,7 @@ see ``solutions/``, the repository's tests, the workspace, the gradebook or
 other submissions, and it has its own network (loopback only, so nothing
 outside answers), pid, IPC and UTS namespaces.
 
-Limits (:class:`Limits`): address space, CPU time and file size as rlimits;
+Limits (:class:`Limits`): data memory, CPU time and file size as rlimits;
 a process-count rlimit that the kernel enforces because the sandboxed code
 runs as an unprivileged uid (RLIMIT_NPROC does not apply to root); a wall
 clock after which the whole process tree is killed (the sandbox's init dies
@@ -59,8 +59,10 @@ class Limits:
 
     Args:
         timeout_s: wall clock, seconds; the process tree is killed after it.
-        memory_mb: address-space cap (RLIMIT_AS) of each process, MiB; torch
-            needs about 1.5 GiB of address space just to import.
+        memory_mb: memory cap (RLIMIT_DATA: heap and private writable mappings)
+            of each process, MiB. Not an address-space cap (RLIMIT_AS): a CUDA
+            build of torch reserves far more address space than it uses and
+            would not even import under one.
         cpu_s: CPU-time cap (RLIMIT_CPU), seconds; default: ``timeout_s``.
         nproc: processes and threads the sandboxed uid may own.
         output_bytes: bytes of stdout/stderr kept (the rest is read and dropped).
