@@ -98,6 +98,23 @@ def test_memory_cap_and_output_cap():
     assert len(result.output) <= 10_000 and result.output_dropped > 10_000_000
 
 
+def test_memory_cap_allows_address_space_reservations_like_a_cuda_torch():
+    """A CUDA build of torch reserves gigabytes of address space (PROT_NONE) at import.
+    The cap must count memory that can be written, not reservations, or no lesson would import torch."""
+    out, _ = _run("""
+        import mmap
+        reserved = mmap.mmap(-1, 8 * 1024**3, prot=0)   # PROT_NONE: 8 GiB of address space, never usable
+        print("RESERVED", len(reserved))
+        try:
+            x = bytearray(2 * 1024**3)
+            print("ALLOCATED")
+        except MemoryError:
+            print("memory refused")
+    """, memory_mb=1024)
+    assert "RESERVED 8589934592" in out, out
+    assert "memory refused" in out and "ALLOCATED" not in out
+
+
 def test_refuses_without_bwrap_unless_unsafe(monkeypatch):
     import autograder.sandbox as sandbox
 
