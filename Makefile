@@ -33,8 +33,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Containers often run as root, where Jupyter refuses to start without --allow-root.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab lessons/
+	$(VENV)/bin/jupyter lab $(LAB_ARGS) lessons/
 
 release: $(STAMP)
 	$(PY) -m autograder release
