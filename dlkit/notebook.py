@@ -13,12 +13,9 @@ cell and the "Open in Colab" badges are built from it by :func:`setup_cell` and
 
 from __future__ import annotations
 
-import os
 import platform
 
 import dlkit
-
-FULL_DATA_ENV = "DLKIT_FULL_DATA"
 
 
 def install_spec(repository_url: str = dlkit.REPOSITORY_URL) -> str:
@@ -59,11 +56,6 @@ def colab_badge(notebook_path: str) -> str:
             f"({colab_url(notebook_path)})")
 
 
-def full_data() -> bool:
-    """Whether lessons should use full-size datasets (``DLKIT_FULL_DATA=1``)."""
-    return os.environ.get(FULL_DATA_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 def start(seed: int = 0, *, quiet: bool = False):
     """Seed every RNG and report where the lesson runs; returns the torch device to use.
 
@@ -72,13 +64,14 @@ def start(seed: int = 0, *, quiet: bool = False):
         dlkit 0.1.0 | Python 3.11 | torch 2.13.0 | device: CPU (2 threads) | seed 0 | data: embedded
     """
     from dlkit import train
+    from dlkit.data import use_full_data
 
     train.seed_everything(seed)
     dev = train.device()
     if not quiet:
         import torch
 
-        data_mode = "full-size (DLKIT_FULL_DATA)" if full_data() else "embedded (set DLKIT_FULL_DATA=1 for full-size)"
+        data_mode = "full-size (DLKIT_FULL_DATA)" if use_full_data() else "embedded (set DLKIT_FULL_DATA=1 for full-size)"
         print(f"dlkit {dlkit.__version__} | Python {platform.python_version()} | torch {torch.__version__} | "
               f"device: {train.describe_device(dev)} | seed {seed} | data: {data_mode}")
     return dev
