@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,15 +38,13 @@ class ExecutionResult:
         return f"{self.path.name}: {self.seconds:.1f} s{mem}{errs}"
 
 
-def execute(path: Path, *, timeout: int = 600, allow_errors: bool = False, progress: bool = False,
-            env: dict[str, str] | None = None) -> ExecutionResult:
+def execute(path: Path, *, timeout: int = 600, allow_errors: bool = False, progress: bool = False) -> ExecutionResult:
     """Run every cell of the notebook at ``path`` in a fresh kernel, in the notebook's folder.
 
     Args:
         timeout: seconds any one cell may take.
         allow_errors: go on after a cell raises (errors are collected), instead of stopping.
         progress: show a tqdm bar over the cells.
-        env: extra environment variables for the kernel.
     """
     path = Path(path)
     nb = nbs.read(path)
@@ -71,7 +68,7 @@ def execute(path: Path, *, timeout: int = 600, allow_errors: bool = False, progr
     client.on_notebook_complete = _sample
     start = time.perf_counter()
     try:
-        client.execute(**({"env": {**os.environ, **env}} if env else {}))
+        client.execute()
     finally:
         seconds = time.perf_counter() - start
         if bar is not None:
