@@ -225,6 +225,27 @@ def parse_channel(data: bytes, token: str) -> tuple[list[dict], str]:
     return messages, ""
 
 
+def checks_by_id(messages: list[dict]) -> tuple[dict[str, dict], list[str], dict | None]:
+    """``(first result per check grade id, grade ids with more than one result, the done message)``.
+
+    The harness sends exactly one result per check cell and one ``done``; a
+    grade id seen twice means student code wrote to the channel, so neither
+    of its results can be trusted.
+    """
+    by_check: dict[str, dict] = {}
+    forged: list[str] = []
+    done = None
+    for m in messages:
+        if m.get("type") == "check":
+            gid = m.get("grade_id")
+            if gid in by_check and gid not in forged:
+                forged.append(gid)
+            by_check.setdefault(gid, m)
+        elif m.get("type") == "done":
+            done = m
+    return by_check, forged, done
+
+
 # -- scoring (pure) ------------------------------------------------------------------------------
 
 def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet],
@@ -355,11 +376,12 @@ class Grader:
         token = secrets.token_hex(16)
         job = {"token": token, "cells": self._cells(fixed.notebook), "cases": self.encoded_cases}
         run = self.sandbox.run(stdin=json.dumps(job, allow_nan=True).encode("utf-8"))
-        result = self._judge(student_id, run, token, static, common)
+        messages, problem = parse_channel(run.channel, token)  # once: both steps below read it
+        result = self._judge(student_id, run, messages, problem, static, common)
         result.repairs = fixed.repairs
         if not self.sandbox.confined:
             result.flags.append("graded WITHOUT a sandbox (--unsafe)")
-        return score(result), _with_outputs(fixed.notebook, result, run, token)
+        return score(result), _with_outputs(fixed.notebook, result, messages)
 
     def _cells(self, nb: nbformat.NotebookNode) -> list[dict]:
         checks = {c.grade_id: c for c in self.spec.checks}
@@ -374,20 +396,17 @@ class Grader:
                 cells.append({"kind": "code", "grade_id": gid, "source": cell.source})
         return cells
 
-    def _judge(self, student_id: str, run: RunResult, token: str, static: dict[str, list[str]],
+    def _judge(self, student_id: str, run: RunResult, messages: list[dict], problem: str,
+               static: dict[str, list[str]],
                common: dict) -> SubmissionResult:
-        messages, problem = parse_channel(run.channel, token)
-        by_check = {}
-        done = None
-        for m in messages:
-            if m.get("type") == "check" and m.get("grade_id") not in by_check:
-                by_check[m.get("grade_id")] = m
-            elif m.get("type") == "done":
-                done = m
+        by_check, forged, done = checks_by_id(messages)
         stop = _stop_reason(run, problem, done)
         flags = []
         if problem:
             flags.append(problem)
+        for gid in forged:  # the harness writes one result per check: a second one was written by student code
+            by_check.pop(gid, None)
+            flags.append(f"{gid}: the result channel holds more than one result for this check (forged)")
         if run.channel_overflow:
             flags.append("the submission flooded the result channel")
         checks = []
@@ -430,11 +449,9 @@ def _fake_success(done: dict | None) -> bool:
     return any("checks passed" in str(c.get("text", "")) for c in done.get("cells", []))
 
 
-def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, run: RunResult,
-                  token: str) -> nbformat.NotebookNode:
+def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, messages: list[dict]) -> nbformat.NotebookNode:
     """The graded notebook with each code cell's captured output and each check cell's verdict."""
-    messages, _ = parse_channel(run.channel, token)
-    done = next((m for m in messages if m.get("type") == "done"), {})
+    done = checks_by_id(messages)[2] or {}
     texts = iter(done.get("cells", []))
     verdicts = {c.grade_id: c for c in result.checks}
     for cell in nb.cells:
