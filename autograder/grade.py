@@ -350,9 +350,9 @@ class Grader:
 
     @classmethod
     def create(cls, spec: LessonSpec, *, limits: Limits | None = None, seed: int | None = None,
-               unsafe: bool = False) -> "Grader":
+               unsafe: bool = False, confine: bool = True) -> "Grader":
         limits = limits or Limits()
-        sandbox = Sandbox(limits, unsafe=unsafe)
+        sandbox = Sandbox(limits, unsafe=unsafe, confine=confine)
         cases = draw_cases(spec, seed)
         fingerprint = json.dumps({"lesson": spec.fingerprint, "seed": core.hidden_seed(seed, ""),
                                   "limits": [limits.timeout_s, limits.memory_mb, limits.nproc],

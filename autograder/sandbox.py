@@ -199,9 +199,13 @@ class Sandbox:
     Raises :class:`SandboxUnavailable` when no sandbox can start and ``unsafe`` is False.
     """
 
-    def __init__(self, limits: Limits | None = None, *, unsafe: bool = False):
+    def __init__(self, limits: Limits | None = None, *, unsafe: bool = False, confine: bool = True):
+        """``confine=False`` (only with ``unsafe``) runs unconfined even where bubblewrap works: for
+        measuring what the sandbox costs, never for grading a class."""
+        if not confine and not unsafe:
+            raise ValueError("confine=False runs student code as you: pass unsafe=True to mean it")
         self.limits = limits or Limits()
-        self.bwrap, why = probe()
+        self.bwrap, why = probe() if confine else (None, "confinement switched off (confine=False)")
         if self.bwrap is None and not unsafe:
             raise SandboxUnavailable(why)
         self.unsafe_reason = why if self.bwrap is None else ""

@@ -25,7 +25,7 @@ Per-submission overhead beyond the notebook's own execution time, three figures:
   included. It can be negative: the grader runs cells in a bare IPython
   shell, without a kernel's messaging and inline figure rendering.
 - the sandbox alone: the same correct submission graded with and without the
-  sandbox (``--unsafe``) by the same grader, median of 3 each; the difference
+  sandbox (``confine=False``) by the same grader, median of 3 each; the difference
   is what bubblewrap, the rlimits and the unprivileged uid cost.
 - the grader outside the sandbox: batch time with ``jobs=1`` / submissions -
   mean time recorded inside the sandbox (validation, repair, judging, records,
@@ -152,12 +152,13 @@ def sandbox_cost(path: Path, repeats: int = 3) -> tuple[float, float] | None:
     spec = load_lesson(LESSON)
     data = path.read_bytes()
     medians = []
-    for unsafe in (False, True):
+    for confine in (True, False):
         try:
-            grader = Grader.create(spec, unsafe=unsafe)
+            grader = Grader.create(spec, unsafe=not confine, confine=confine)
         except SandboxUnavailable as exc:
             print(f"no sandbox, so no sandbox cost to measure: {exc}")
             return None
+        assert grader.sandbox.confined == confine, "the two legs must differ in confinement alone"
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
