@@ -46,7 +46,7 @@ def _lesson_name(name: str) -> str:
     """``01`` -> ``01-neurons``; a name that is not a lesson of solutions/ is kept (a workspace may hold others)."""
     try:
         return nbs.resolve_lessons([name])[0]
-    except SystemExit:
+    except nbs.UnknownLesson:
         return name
 
 
@@ -157,7 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except nbs.UnknownLesson as exc:  # say which lessons exist, no traceback
+        print(exc, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

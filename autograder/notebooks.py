@@ -13,6 +13,10 @@ from autograder import SOLUTIONS
 LESSON_DIR = re.compile(r"^\d\d-[a-z0-9-]+$")
 
 
+class UnknownLesson(LookupError):
+    """A lesson name that matches no folder of solutions/."""
+
+
 class NotebookError(ValueError):
     """A notebook that cannot be read, with the path and what is wrong."""
 
@@ -33,7 +37,7 @@ def resolve_lessons(requested: list[str] | None, root: Path = SOLUTIONS) -> list
     for name in requested:
         matches = [lesson for lesson in available if lesson == name or lesson.split("-", 1)[0] == name.zfill(2)]
         if not matches:
-            raise SystemExit(f"no lesson {name!r} in {root}; available: {', '.join(available) or 'none'}")
+            raise UnknownLesson(f"no lesson {name!r} in {root}; available: {', '.join(available) or 'none'}")
         chosen.extend(m for m in matches if m not in chosen)
     return chosen
 
