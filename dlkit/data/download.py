@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import shutil
 import socket
 import time
 import urllib.error
@@ -267,10 +266,3 @@ def _offline_message(remote: RemoteFile, target: Path, failures: list[str]) -> s
         f"or unset {ENV_FULL_DATA}.",
     ]
     return "\n".join(lines)
-
-
-def clear_partial(cache_dir: str | os.PathLike | None = None) -> None:
-    """Delete every partial download under the cache root (they are never read as data)."""
-    root = Path(cache_dir) if cache_dir is not None else data_dir()
-    for folder in root.glob("*/.partial"):
-        shutil.rmtree(folder, ignore_errors=True)
