@@ -9,6 +9,7 @@ The setup cell of every lesson calls::
 
 from __future__ import annotations
 
+import math
 import random
 import warnings
 
@@ -493,17 +494,18 @@ def fit(model: torch.nn.Module, train_loader, val_loader=None, *, loss_fn, optim
                 optimizer.zero_grad()
                 out = model(x)
                 loss = loss_fn(out, y)
-                if not torch.isfinite(loss):
+                loss.backward()
+                loss_value = loss.item()  # the one wait for the GPU per batch, after backward is queued
+                if not math.isfinite(loss_value):  # checked before the step: the weights stay clean
                     raise FloatingPointError(
-                        f"the loss became {loss.item()} at epoch {epoch}, batch {step}: training diverged. "
+                        f"the loss became {loss_value} at epoch {epoch}, batch {step}: training diverged. "
                         f"Lower the learning rate, or pass clip_grad_norm=1.0."
                     )
-                loss.backward()
                 if clip_grad_norm is not None:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
                 optimizer.step()
-                running.add(len(y), _batch_values(out, y, loss, table))
-                batch_bar.set_postfix(loss=f"{running.means()['loss']:.4f}", refresh=False)
+                running.add(len(y), {"loss": loss_value, **_batch_values(out, y, None, table)})
+                batch_bar.set_postfix(loss=f"{running.sums['loss'] / running.count:.4f}", refresh=False)
             if running.count == 0:
                 raise ValueError("train_loader gave no batches; check that the training set is not empty.")
             values = running.means()
