@@ -1,8 +1,8 @@
 """nbgrader configuration of the course: instructor source in solutions/, student versions in lessons/.
 
-nbgrader reads this file when run from this folder (``cd autograder && nbgrader ...``),
-and ``python -m autograder`` passes it with ``--config``. Paths are absolute, so
-it works from anywhere.
+nbgrader reads this file when run from this folder (``cd autograder && nbgrader ...``);
+``python -m autograder`` copies it into the folder where it runs nbgrader
+(``nbgrader_course.run_nbgrader``). Paths are absolute, so it works from anywhere.
 """
 
 from pathlib import Path

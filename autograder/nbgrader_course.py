@@ -38,11 +38,16 @@ class NbgraderError(RuntimeError):
 
 
 class Course:
-    """An nbgrader course root at ``root`` whose source is ``source_root`` (default: solutions/)."""
+    """An nbgrader course root at ``root`` whose source is ``source_root`` (default: solutions/).
 
-    def __init__(self, root: Path, source_root: Path = SOLUTIONS, *, cell_timeout: int = 120):
+    Student versions go to ``release_root`` (default ``<root>/release``).
+    """
+
+    def __init__(self, root: Path, source_root: Path = SOLUTIONS, *, release_root: Path | None = None,
+                 cell_timeout: int = 120):
         self.root = Path(root).resolve()
         self.source_root = Path(source_root).resolve()
+        self.release_root = Path(release_root).resolve() if release_root is not None else self.root / "release"
         self.cell_timeout = cell_timeout
         self.root.mkdir(parents=True, exist_ok=True)
 
@@ -56,7 +61,7 @@ class Course:
             sys.executable, "-m", "nbgrader", *args,
             f"--CourseDirectory.root={self.root}",
             f"--CourseDirectory.source_directory={self.source_root}",
-            "--CourseDirectory.release_directory=release",
+            f"--CourseDirectory.release_directory={self.release_root}",
             f"--CourseDirectory.db_url=sqlite:///{self.gradebook}",
             f"--ExecutePreprocessor.timeout={self.cell_timeout}",
         ]
@@ -69,7 +74,7 @@ class Course:
     def generate(self, lesson: str) -> Path:
         """``nbgrader generate_assignment``: records the lesson in the gradebook, writes release/."""
         self.nbgrader("generate_assignment", lesson, "--force")
-        return self.root / "release" / lesson
+        return self.release_root / lesson
 
     def submit(self, student: str, lesson: str, notebooks: dict[str, nbformat.NotebookNode]) -> Path:
         """Place a student's notebooks where nbgrader collects them: submitted/<student>/<lesson>/."""

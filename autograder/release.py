@@ -1,6 +1,6 @@
 """Generate the student versions in lessons/ from solutions/ with real ``nbgrader generate_assignment``.
 
-``release(lessons)`` regenerates and writes lessons/; ``check(lessons)`` generates
+``release(lessons)`` regenerates and writes lessons/; ``differences(lessons)`` generates
 into a temporary folder and lists every lesson whose committed student version
 differs from what nbgrader would produce now.
 """
@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import filecmp
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 from autograder import LESSONS, SOLUTIONS
 from autograder import notebooks as nbs
-from autograder.nbgrader_course import run_nbgrader
+from autograder.nbgrader_course import Course, NbgraderError
 
 
 class ReleaseError(RuntimeError):
@@ -24,20 +23,14 @@ class ReleaseError(RuntimeError):
 
 def generate(lesson: str, release_root: Path, *, source_root: Path = SOLUTIONS) -> Path:
     """Run ``nbgrader generate_assignment`` for one lesson into ``release_root/<lesson>``; normalise it."""
-    with tempfile.TemporaryDirectory(prefix="dlkit-release-") as scratch:
-        cmd = [
-            sys.executable, "-m", "nbgrader", "generate_assignment", lesson,
-            f"--CourseDirectory.root={source_root.parent}",
-            f"--CourseDirectory.source_directory={source_root.name}",
-            f"--CourseDirectory.release_directory={release_root}",
-            f"--CourseDirectory.db_url=sqlite:///{Path(scratch) / 'gradebook.db'}",
-            "--force", "--log-level=WARN",
-        ]
-        proc = run_nbgrader(cmd, cwd=Path(scratch))
-        out = release_root / lesson
-        if proc.returncode != 0 or not out.is_dir():
-            log = (proc.stdout + proc.stderr).strip()
-            raise ReleaseError(f"nbgrader could not generate {lesson}:\n{log}")
+    with tempfile.TemporaryDirectory(prefix="dlkit-release-") as scratch:  # a throwaway gradebook
+        course = Course(Path(scratch), source_root, release_root=release_root)
+        try:
+            out = course.generate(lesson)
+        except NbgraderError as exc:
+            raise ReleaseError(f"nbgrader could not generate {lesson}:\n{exc}") from exc
+        if not out.is_dir():
+            raise ReleaseError(f"nbgrader generated nothing for {lesson} (is solutions/{lesson}/ empty?)")
     for path in sorted(out.rglob("*.ipynb")):
         nbs.write(nbs.read(path), path)
     return out
