@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import dlkit.reference.attention
 from dlkit.gradcheck import check_gradient
 from dlkit.reference import attention as att
-from tests.reference.test_ref_conv import float32_tol as _tol
+from tests.reference.strategies import sums_tol as _tol
 from tests.reference.helpers import assert_parity, assert_unchanged, snapshot, t
 from tests.reference.strategies import FEW, SOME, arrays, float_dtypes, seeds, sides
 

@@ -12,21 +12,10 @@ from hypothesis import strategies as st
 from dlkit.gradcheck import check_gradient, relative_error
 from dlkit.reference import conv
 from tests.reference.helpers import assert_parity, assert_unchanged, snapshot, t
-from tests.reference.strategies import FEW, SOME, arrays, float_dtypes, seeds, sides
+from tests.reference.strategies import FEW, SOME, arrays, float_dtypes, seeds, sides, sums_tol
 
 
-#: float32 bound, stated: gradients are sums (over the batch, time, positions) whose terms
-#: can cancel; a 1-element sum of two float32 products then loses ~1e-5 relative.
-#: float64 keeps the issue's 1e-7 (strategies.PARITY_TOL).
-FLOAT32_TOL = 1e-4
-
-
-def float32_tol(dtype):
-    """The parity tolerance for ``dtype``: FLOAT32_TOL for float32, None (the shared default) for float64."""
-    return FLOAT32_TOL if np.dtype(dtype) == np.float32 else None
-
-
-_tol = float32_tol
+_tol = sums_tol
 
 # --------------------------------------------------------------------------
 # Strategies: small conv and pooling problems

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dlkit.gradcheck import check_gradient
 from dlkit.reference import rnn
-from tests.reference.test_ref_conv import float32_tol as _tol
+from tests.reference.strategies import sums_tol as _tol
 from tests.reference.helpers import assert_parity, assert_unchanged, snapshot, t
 from tests.reference.strategies import FEW, SOME, arrays, float_dtypes, seeds, sides
 
@@ -132,7 +132,10 @@ def test_step_matches_torch_cell(kind, data, dtype, seed):
         if theirs is None:
             assert ours is None
         else:
-            assert_parity(ours, theirs, f"gradient {k}", tol=_tol(dtype))
+            # float32: where tanh saturates, 1 - h**2 cancels, so a tiny gradient is judged against
+            # the scale of the upstream gradient rather than against itself
+            floor = float(np.abs(dh).max()) if np.dtype(dtype) == np.float32 else 0.0
+            assert_parity(ours, theirs, f"gradient {k}", tol=_tol(dtype), floor=floor)
 
 
 @FEW
