@@ -53,8 +53,13 @@ def test_attention_matches_torch_forward_and_every_gradient(problem, seed):
     out, cache = att.attention_forward(q, k, v, mask, causal)
     dout = np.random.default_rng(seed).standard_normal(out.shape).astype(q.dtype)
     expected = _torch_attention(q, k, v, mask, causal, dout)
+    # float32: a gradient can be exactly 0 (a query that sees one key) where torch keeps
+    # rounding noise, so gradients are judged against the scale they are built from
+    # (float64 stays strict: no floor)
+    size = max(float(np.abs(a).max()) for a in (q, k, v))
+    floor = float(np.abs(dout).max()) * max(size, 1.0) ** 2 if q.dtype == np.float32 else 0.0
     for name, ours, theirs in zip(("out", "dq", "dk", "dv"), (out, *att.attention_backward(dout, cache)), expected):
-        assert_parity(ours, theirs, name, tol=_tol(q.dtype))
+        assert_parity(ours, theirs, name, tol=_tol(q.dtype), floor=0.0 if name == "out" else floor)
 
 
 @FEW
