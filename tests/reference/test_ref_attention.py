@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pytest
@@ -177,10 +176,6 @@ def test_positional_encoding_gives_distinct_positions_and_keeps_dtype():
     assert distances[~np.eye(50, dtype=bool)].min() > 0.1
 
 
-def test_docstring_examples_run():
-    result = doctest.testmod(dlkit.reference.attention, extraglobs={"np": np},
-                             optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
 
 
 # --------------------------------------------------------------------------

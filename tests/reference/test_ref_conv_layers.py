@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import time
 
 import numpy as np
@@ -75,10 +74,6 @@ def test_backward_before_forward_says_what_to_do():
         Conv2d(1, 1, 1, rng=0).backward(np.zeros((1, 1, 1, 1)))
 
 
-@pytest.mark.parametrize("module", [dlkit.reference.conv, dlkit.reference.modules_seq])
-def test_docstring_examples_run(module):
-    result = doctest.testmod(module, extraglobs={"np": np}, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_numpy_cnn_learns_digits_above_90_percent():

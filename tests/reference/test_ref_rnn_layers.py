@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pytest
@@ -88,8 +87,3 @@ def test_numpy_lstm_learns_a_task_that_needs_memory():
     after = accuracy()
     assert before < 0.65, f"an untrained LSTM should be near chance, got {before:.3f}"
     assert after > 0.95, f"held-out accuracy {after:.3f} after training, expected > 0.95"
-
-
-def test_docstring_examples_run():
-    result = doctest.testmod(dlkit.reference.rnn, extraglobs={"np": np}, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
