@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from autograder.results import SubmissionResult, load_all_results, load_results
+from autograder.results import SubmissionResult, load_all_results
 
 BASE_COLUMNS = ["student_id", "lesson", "status", "score", "max_score"]
 
@@ -34,9 +34,9 @@ def rows(records: list[SubmissionResult]) -> tuple[list[str], list[dict[str, str
     return BASE_COLUMNS + check_columns, out
 
 
-def write_grades(workspace: Path, out: Path | None = None, lesson: str | None = None) -> Path:
-    """Write grades.csv (default ``<workspace>/grades.csv``) atomically; all lessons unless ``lesson``."""
-    records = load_results(workspace, lesson) if lesson else load_all_results(workspace)
+def write_grades(workspace: Path, out: Path | None = None) -> Path:
+    """Write grades.csv (default ``<workspace>/grades.csv``) atomically, one row per (student, lesson)."""
+    records = load_all_results(workspace)
     header, table = rows(records)
     target = Path(out) if out else Path(workspace) / "grades.csv"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -102,7 +102,6 @@ class RunResult:
     channel: bytes
     channel_overflow: bool = False
     sandboxed: bool = True
-    notes: list[str] = field(default_factory=list)
 
     @property
     def signal_name(self) -> str:
@@ -313,11 +312,6 @@ class Sandbox:
         seconds = time.monotonic() - start
         return RunResult(returncode, timed_out, seconds, bytes(out), dropped, bytes(chan), overflow,
                          sandboxed=self.confined)
-
-    def describe(self) -> str:
-        if self.confined:
-            return f"bubblewrap sandbox ({self.bwrap}), limits {asdict(self.limits)}"
-        return f"UNSAFE: no sandbox ({self.unsafe_reason})"
 
 
 def _kill_tree(proc: subprocess.Popen) -> None:
