@@ -42,7 +42,7 @@ from autograder.results import (
     now_iso,
     rejected,
 )
-from autograder.sandbox import Limits, RunResult, Sandbox
+from autograder.sandbox import HARNESS, LANDLOCK, Limits, RunResult, Sandbox
 from dlkit.checks import core
 
 #: What the harness prints back can be at most this many outcomes per exercise.
@@ -228,9 +228,9 @@ def parse_channel(data: bytes, token: str) -> tuple[list[dict], str]:
 def checks_by_id(messages: list[dict]) -> tuple[dict[str, dict], list[str], dict | None]:
     """``(first result per check grade id, grade ids with more than one result, the done message)``.
 
-    The harness sends exactly one result per check cell and one ``done``; a
-    grade id seen twice means student code wrote to the channel, so neither
-    of its results can be trusted.
+    The warden sends exactly one result per check cell and one ``done``, and
+    student code never holds the channel; a grade id seen twice would mean it
+    did after all, so neither result is trusted.
     """
     by_check: dict[str, dict] = {}
     forged: list[str] = []
@@ -354,7 +354,8 @@ class Grader:
         limits = limits or Limits()
         sandbox = Sandbox(limits, unsafe=unsafe, confine=confine)
         cases = draw_cases(spec, seed)
-        fingerprint = json.dumps({"lesson": spec.fingerprint, "seed": core.hidden_seed(seed, ""),
+        harness = hashlib.sha256(HARNESS.read_bytes() + LANDLOCK.read_bytes()).hexdigest()
+        fingerprint = json.dumps({"lesson": spec.fingerprint, "seed": core.hidden_seed(seed, ""), "harness": harness,
                                   "limits": [limits.timeout_s, limits.memory_mb, limits.nproc],
                                   "version": GRADER_VERSION, "sandboxed": sandbox.confined}, sort_keys=True)
         encoded = {eid: [{"args": encode_value(tuple(c.args)), "kwargs": encode_value(dict(c.kwargs))}
@@ -404,7 +405,7 @@ class Grader:
         flags = []
         if problem:
             flags.append(problem)
-        for gid in forged:  # the harness writes one result per check: a second one was written by student code
+        for gid in forged:  # the warden writes one result per check: a second one cannot be its own
             by_check.pop(gid, None)
             flags.append(f"{gid}: the result channel holds more than one result for this check (forged)")
         if run.channel_overflow:
@@ -414,9 +415,15 @@ class Grader:
             verdict, check_flags = judge_check(check, by_check.get(check.grade_id), self.cases, static, stop)
             checks.append(verdict)
             flags += check_flags
-        log = (done or {}).get("log_tail") or run.output.decode("utf-8", "replace")
-        if done is None and stop:
+        log = str((done or {}).get("log_tail") or "")
+        if stop or not log:  # what the processes wrote outside a cell's capture: tracebacks, crash reports
+            raw = run.output.decode("utf-8", "replace")[-4000:]
+            log = f"{log}\n--- process output ---\n{raw}" if log and raw.strip() else (log or raw)
+        if stop:
             flags.append(f"the notebook did not finish: {stop}")
+        sealed = str((done or {}).get("sealed", ""))
+        if sealed:
+            flags.append(f"dlkit's reference sources stayed readable to the submission ({sealed[:200]})")
         errors = (done or {}).get("errors", [])
         for err in errors[:10]:
             cell = err.get("grade_id") or "(unnamed)"
@@ -427,7 +434,8 @@ class Grader:
         if _fake_success(done):
             flags.append("printed text that imitates a passing check (ignored: verdicts never come from output)")
         return SubmissionResult(student_id=student_id, lesson=self.spec.lesson, status="graded",
-                                seconds=round(run.seconds, 3), timed_out=run.timed_out, graded_at=now_iso(),
+                                seconds=round(run.seconds, 3), graded_at=now_iso(),
+                                timed_out=run.timed_out or bool((done or {}).get("timed_out")),
                                 checks=checks, flags=flags, log_tail=cap_text(str(log)), **common)
 
 
@@ -435,7 +443,7 @@ def _stop_reason(run: RunResult, problem: str, done: dict | None) -> str:
     if run.timed_out:
         return f"the time limit ({run.seconds:.0f} s) ran out"
     if done is not None:
-        return ""
+        return str(done.get("stopped") or "")[:300]  # the warden's account: which cell, and how
     if run.signal_name:
         return f"the notebook process was killed ({run.signal_name}; out of memory or CPU time?)"
     if run.returncode not in (0, None):

@@ -1,30 +1,40 @@
-"""The in-sandbox harness: runs one submission's cells and returns outcomes as plain data.
+"""The in-sandbox harness: a trusted warden process and the student process it drives.
 
 This file runs INSIDE the sandbox, as a script, with nothing of the grader
-importable but ``dlkit``. It never judges anything; it only answers "what did
-the student's function return for these inputs?".
+importable but ``dlkit`` (and :mod:`landlock`, bound next to it). It never
+judges anything; it only answers "what did the student's function return for
+these inputs?". It runs as two processes:
 
-Protocol (see :mod:`autograder.grade` for the other side):
+- the **warden** (``harness.py LIMITS_JSON``) reads the job from stdin, holds
+  the result channel and never runs or imports student code. It starts the
+  student process, then drives it in lock-step: one request per notebook
+  cell, and at a check cell one request per exercise, carrying that
+  exercise's cases (the hidden ones included) only then. It writes one
+  ``check`` message per check cell it reached and a final ``done``.
+- the **student** process (``harness.py --student REQ_FD REPLY_FD``) runs the
+  cells with IPython's ``InteractiveShell`` and calls the student's functions
+  on the cases it is sent. It never sees the channel: the pipe is not
+  inherited, and where the sandbox starts as root the two processes run as
+  different unprivileged uids, so the student cannot signal, trace or read
+  the warden. (Under a user namespace they share a uid; the warden then
+  makes itself non-dumpable, which closes ``ptrace`` and ``/proc/PID/fd`` to
+  it.) Before any student code runs it withdraws the lesson's reference
+  implementations: their code objects are replaced by a tripwire, and
+  Landlock (:mod:`landlock`) removes the right to read ``dlkit/reference``
+  and ``dlkit/checks`` from disk, so no fresh copy can be loaded either.
 
-- stdin, read whole before any student code runs, holds one JSON object:
-  ``{"token": hex, "cells": [{"kind": "code", "grade_id": ..., "source": ...}
-  | {"kind": "check", "grade_id": ..., "calls": [[exercise_id, function_name], ...]}],
-  "cases": {exercise_id: [encoded_case, ...]}}``.
-- the *channel*, a pipe whose fd number comes with the limits, carries framed messages ``b"<token> <n>\\n" + n bytes
-  of JSON``: one ``{"type": "check", ...}`` per check cell, when the notebook
-  reaches it, and ``{"type": "done", ...}`` at the end. stdout and stderr
-  are never read for verdicts, so printing "all checks passed" earns nothing.
+Channel protocol (see :mod:`autograder.grade` for the other side): a pipe
+whose fd number comes with the limits carries framed messages
+``b"<token> <n>\\n" + n bytes of JSON``: ``{"type": "check", "grade_id",
+"results", "patched", "flags"}`` per check cell reached, then ``{"type":
+"done", "cells", "errors", "log_tail", "stopped", "stopped_at",
+"timed_out", "sealed"}``. The job on stdin is ``{"token": hex, "cells":
+[{"kind": "code", "grade_id", "source"} | {"kind": "check", "grade_id",
+"calls": [[exercise_id, function_name], ...]}], "cases": {exercise_id:
+[encoded_case, ...]}}``. stdout and stderr are never read for verdicts.
 
-Cells run in order in one namespace with IPython's ``InteractiveShell`` (no
-Jupyter kernel). Check cells are not executed: at a check cell's place the
-harness calls the student's functions on the cases it was given with
-:func:`dlkit.checks.core.call_student`. Before each check cell it compares
-numpy, builtins and dlkit.checks with a snapshot taken before any student code
-ran; a changed name is reported, and the grader gives that check no points.
-
-Run ``python harness.py LIMITS_JSON`` for the protocol, or
-``python harness.py LIMITS_JSON --exec CMD ...`` to confine and exec a command
-(used by tests of the sandbox itself).
+Run ``python harness.py LIMITS_JSON --exec CMD ...`` to confine and exec a
+command (used by tests of the sandbox itself).
 """
 
 from __future__ import annotations
@@ -36,25 +46,31 @@ import io
 import json
 import os
 import resource
+import select
+import signal
+import subprocess
 import sys
 import time
 
 #: Characters of output kept per cell and in total (the rest is dropped).
 CELL_OUTPUT_CHARS = 2000
 TOTAL_OUTPUT_CHARS = 20000
+PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
+#: The warden's uid is the student's plus this (both unprivileged, never equal).
+WARDEN_UID_OFFSET = 1_000_000
 
 
-# -- confinement: runs first, as the sandbox's root, before anything else --------
+# -- confinement -------------------------------------------------------------------------
 
-def confine(limits: dict) -> None:
-    """Apply rlimits, then (when root) drop to an unprivileged uid with no capabilities.
+def set_rlimits(limits: dict) -> None:
+    """Apply the rlimits of ``limits`` to this process (and so to every process it starts).
 
-    ``limits`` keys: ``memory_mb`` (RLIMIT_DATA: heap and private writable
-    mappings; not RLIMIT_AS, which a CUDA build of torch exceeds just by
-    reserving address space at import), ``cpu_s`` (RLIMIT_CPU),
-    ``nproc`` (RLIMIT_NPROC, enforced because the uid is not root),
-    ``fsize_mb`` (RLIMIT_FSIZE), ``nofile``, ``uid``.
+    Keys: ``memory_mb`` (RLIMIT_DATA: heap and private writable mappings; not
+    RLIMIT_AS, which a CUDA build of torch exceeds just by reserving address
+    space at import), ``cpu_s`` (RLIMIT_CPU), ``nproc`` (RLIMIT_NPROC,
+    enforced because the uid is not root), ``fsize_mb`` (RLIMIT_FSIZE),
+    ``nofile``.
     """
     mb = 1024 * 1024
     settings = [
@@ -69,15 +85,88 @@ def confine(limits: dict) -> None:
         if value is not None:
             cap = int(value) * unit
             resource.setrlimit(which, (cap, cap))
-    uid = limits.get("uid")
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def drop_to(uid: int | None) -> None:
+    """Become ``uid`` (when root): no groups, no capabilities."""
     if uid is not None and os.geteuid() == 0:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)  # leaving uid 0 clears every capability
+
+
+def _prctl(option: int, value: int) -> None:
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
     except (OSError, AttributeError):
         pass
+
+
+# -- framing: the channel to the grader, and the pipes between warden and student ---------------
+
+def write_all(fd: int, data: bytes) -> bool:
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+        return True
+    except OSError:
+        return False
+
+
+def frame(message: dict) -> bytes:
+    payload = json.dumps(message, allow_nan=True).encode("utf-8")
+    return str(len(payload)).encode() + b"\n" + payload
+
+
+class Channel:
+    """Framed messages to the grader on a pipe fd, each carrying the run's token (warden only)."""
+
+    def __init__(self, fd: int, token: str):
+        self.fd = fd
+        self.token = token.encode("ascii")
+
+    def send(self, message: dict) -> bool:
+        return write_all(self.fd, self.token + b" " + frame(message))
+
+
+class PeerGone(Exception):
+    """The other side closed its pipe, sent something unreadable, or ran out of time."""
+
+
+def read_frame(fd: int, *, deadline: float | None = None, limit: int = 1 << 62) -> dict:
+    """Read one ``b"<n>\\n" + n bytes`` JSON object from ``fd``; :class:`PeerGone` on EOF, junk or deadline."""
+    buf = bytearray()
+
+    def read_some(want: int) -> bytes:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise PeerGone("time")
+        data = os.read(fd, want)
+        if not data:
+            raise PeerGone("eof")
+        return data
+
+    while b"\n" not in buf:
+        if len(buf) > 24:
+            raise PeerGone("junk")
+        buf += read_some(64)
+    head, _, rest = bytes(buf).partition(b"\n")
+    if not head.isdigit() or int(head) > limit:
+        raise PeerGone("junk" if not head.isdigit() else "too big")
+    body = bytearray(rest)
+    need = int(head)
+    while len(body) < need:
+        body += read_some(min(1 << 20, need - len(body)))
+    try:
+        message = json.loads(bytes(body[:need]))
+    except (UnicodeDecodeError, ValueError):
+        raise PeerGone("junk") from None
+    if not isinstance(message, dict):
+        raise PeerGone("junk")
+    return message
 
 
 # -- plain-data encoding (mirrors autograder.grade.encode_value) ----------------------
@@ -150,117 +239,6 @@ def changed(before: dict, modules) -> list[str]:
     return sorted(k for k, v in before.items() if now.get(k) != v)
 
 
-# -- the protocol ------------------------------------------------------------------------
-
-class Channel:
-    """Framed messages to the grader on a pipe fd, each carrying the run's token."""
-
-    def __init__(self, fd: int, token: str):
-        self.fd = fd
-        self.token = token.encode("ascii")
-
-    def send(self, message: dict) -> bool:
-        payload = json.dumps(message, allow_nan=True).encode("utf-8")
-        frame = self.token + b" " + str(len(payload)).encode() + b"\n" + payload
-        try:
-            view = memoryview(frame)
-            while view:
-                n = os.write(self.fd, view)
-                view = view[n:]
-            return True
-        except OSError:
-            return False
-
-
-def run_protocol(job: dict, channel: Channel) -> None:
-    os.environ["MPLBACKEND"] = "Agg"
-    import numpy as np
-
-    from dlkit.checks import core
-
-    call_student = core.call_student
-    get_exercise = core.get
-    case_type = core.Case
-    ndarray = np.ndarray
-    getprofile = sys.getprofile
-    import dlkit.checks as checks_pkg
-
-    cases = {}
-    for eid, raw in job["cases"].items():
-        get_exercise(eid)  # import the lesson's check module before student code runs
-        cases[eid] = [case_type(tuple(decode_value(c["args"])), decode_value(c["kwargs"])) for c in raw]
-
-    from IPython.core.interactiveshell import InteractiveShell
-
-    shell = InteractiveShell.instance(user_ns={"__name__": "__main__"})
-    shell.colors = "NoColor"
-    guarded = [np, builtins, core, checks_pkg]
-    before = snapshot(guarded)
-    real_stdout, real_stderr = sys.stdout, sys.stderr
-    total = CappedText(TOTAL_OUTPUT_CHARS)
-    cell_outputs = []
-    errors = []
-
-    for cell in job["cells"]:
-        if cell["kind"] == "code":
-            out = CappedText(CELL_OUTPUT_CHARS)
-            sys.stdout = sys.stderr = out
-            try:
-                result = shell.run_cell(cell["source"], store_history=False, silent=False)
-                err = result.error_in_exec or result.error_before_exec
-            except BaseException as exc:  # run_cell catches nearly everything; be sure
-                err = exc
-            finally:
-                sys.stdout, sys.stderr = real_stdout, real_stderr
-            text = out.text()
-            total.write(text)
-            cell_outputs.append({"grade_id": cell.get("grade_id"), "text": text,
-                                 "error": type(err).__name__ if err is not None else None})
-            if err is not None:
-                errors.append({"grade_id": cell.get("grade_id"), "error": type(err).__name__})
-            continue
-        # a check cell: call the student's functions on the grader's cases
-        patched = changed(before, guarded)
-        results = []
-        flags = []
-        for eid, name in cell["calls"]:
-            exercise = get_exercise(eid)
-            fn = dict.get(shell.user_ns, name)
-            seen: list = []
-            kind = getattr(exercise, "kind", "function")
-            if kind == "function" and callable(fn):
-                target = _recording(fn, seen)  # its return values are checked for rigged types
-            else:
-                target = fn                    # a trained model, or a value taken as it is
-                if kind == "value":
-                    seen.append(fn)
-            outcomes = []
-            sys.stdout = sys.stderr = CappedText(CELL_OUTPUT_CHARS)
-            try:
-                for case in cases.get(eid, []):
-                    start = time.perf_counter()
-                    outcome = call_student(exercise, target, case)
-                    seconds = time.perf_counter() - start
-                    if getprofile() is not None:
-                        flags.append(f"{eid}: the student's code left a profile hook installed")
-                    outcomes.append({
-                        "output": None if outcome.output is None else [encode_array(a) for a in outcome.output],
-                        "error": None if outcome.error is None else str(outcome.error)[:500],
-                        "mutated": list(outcome.mutated),
-                        "seconds": round(seconds, 6),
-                    })
-            finally:
-                sys.stdout, sys.stderr = real_stdout, real_stderr
-            rigged = sorted({r for r in (_rigged(value, ndarray) for value in seen) if r})
-            results.append({"exercise_id": eid, "function": name, "found": fn is not None,
-                            "rigged": rigged, "outcomes": outcomes})
-        patched = sorted(set(patched) | set(changed(before, guarded)))
-        channel.send({"type": "check", "grade_id": cell["grade_id"], "results": results,
-                      "patched": patched, "flags": flags})
-
-    channel.send({"type": "done", "cells": cell_outputs, "errors": errors, "log_tail": total.text()[-4000:]})
-
-
 def _recording(fn, seen: list):
     """Wrap ``fn`` so each value it returns is also appended to ``seen`` (for :func:`_rigged`)."""
     def student_function(*args, **kwargs):
@@ -288,21 +266,296 @@ def _rigged(value, ndarray) -> str:
     return ""
 
 
+# -- the warden: trusted, runs no student code ----------------------------------------------
+
+class Warden:
+    """Drives the student process through the notebook and reports to the grader."""
+
+    def __init__(self, limits: dict, job: dict):
+        self.limits = limits
+        self.job = job
+        self.channel = Channel(int(limits["channel_fd"]), job["token"])
+        self.deadline = time.monotonic() + float(limits.get("deadline_s") or 1e9)
+        self.reply_limit = int(limits.get("reply_bytes") or 32_000_000)
+        self.cells: list[dict] = []
+        self.errors: list[dict] = []
+        self.total = CappedText(TOTAL_OUTPUT_CHARS)
+        self.current = None
+        self.sealed = "not started"
+
+    def start(self, script: str) -> None:
+        """Start the student process; it inherits the rlimits but not the channel."""
+        os.set_inheritable(self.channel.fd, False)
+        req_r, self.req_w = os.pipe()
+        self.rep_r, rep_w = os.pipe()
+        uid = self.limits.get("uid")
+        as_user = {}
+        if uid is not None and os.geteuid() == 0:
+            as_user = {"user": int(uid), "group": int(uid), "extra_groups": []}
+        self.proc = subprocess.Popen([sys.executable, script, "--student", str(req_r), str(rep_w)],
+                                     stdin=subprocess.DEVNULL, pass_fds=(req_r, rep_w), close_fds=True,
+                                     **as_user)
+        os.close(req_r)
+        os.close(rep_w)
+        if as_user:
+            drop_to(int(uid) + WARDEN_UID_OFFSET)
+        _prctl(PR_SET_DUMPABLE, 0)  # no ptrace, no /proc/PID/{mem,fd} for the student, even under one uid
+
+    def ask(self, request: dict) -> dict:
+        if not write_all(self.req_w, frame(request)):
+            raise PeerGone("eof")
+        return read_frame(self.rep_r, deadline=self.deadline, limit=self.reply_limit)
+
+    def run(self) -> None:
+        stopped, timed_out = "", False
+        try:
+            reply = self.ask({"op": "start", "exercises": sorted(self.job["cases"])})
+            self.sealed = str(reply.get("sealed", reply.get("error", "the student process did not say")))[:300]
+            for cell in self.job["cells"]:
+                self.current = cell.get("grade_id")
+                if cell["kind"] == "code":
+                    self.code_cell(cell)
+                else:
+                    self.check_cell(cell)
+        except PeerGone as gone:
+            timed_out = str(gone) == "time"
+            stopped = self.why_stopped(str(gone))
+        self.channel.send({"type": "done", "cells": self.cells, "errors": self.errors,
+                           "log_tail": self.total.text()[-4000:], "stopped": stopped,
+                           "stopped_at": self.current if stopped else None, "timed_out": timed_out,
+                           "sealed": self.sealed})
+
+    def code_cell(self, cell: dict) -> None:
+        reply = self.ask({"op": "cell", "source": cell["source"]})
+        text = str(reply.get("text", ""))[:CELL_OUTPUT_CHARS + 200]
+        error = reply.get("error")
+        error = str(error)[:100] if error is not None else None
+        self.total.write(text)
+        self.cells.append({"grade_id": cell.get("grade_id"), "text": text, "error": error})
+        if error is not None:
+            self.errors.append({"grade_id": cell.get("grade_id"), "error": error})
+
+    def check_cell(self, cell: dict) -> None:
+        results, patched, flags = [], set(), []
+        for eid, name in cell["calls"]:
+            reply = self.ask({"op": "call", "exercise": eid, "function": name,
+                              "cases": self.job["cases"].get(eid, [])})
+            outcomes = reply.get("outcomes")
+            results.append({"exercise_id": eid, "function": name, "found": bool(reply.get("found")),
+                            "rigged": [str(r)[:200] for r in _as_list(reply.get("rigged"))][:5],
+                            "outcomes": outcomes if isinstance(outcomes, list) else []})
+            patched.update(str(p)[:200] for p in _as_list(reply.get("patched"))[:20])
+            flags += [str(f)[:300] for f in _as_list(reply.get("flags"))][:5]
+        self.channel.send({"type": "check", "grade_id": cell["grade_id"], "results": results,
+                           "patched": sorted(patched), "flags": flags})
+
+    def why_stopped(self, how: str) -> str:
+        where = f" in cell {self.current}" if self.current else " before the first cell"
+        if how == "time":
+            self.kill()
+            return f"the time limit ran out{where}"
+        if how in ("junk", "too big"):
+            self.kill()
+            return f"the notebook's process wrote something other than an answer to the harness's pipe{where} (it was stopped)"
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return f"the notebook's process stopped answering{where}"
+        if code < 0:
+            name = _signal_name(-code)
+            hint = {"SIGKILL": " (out of memory?)", "SIGXCPU": " (out of CPU time)",
+                    "SIGSEGV": " (a crash, often out of memory)"}.get(name, "")
+            return f"the notebook's process was killed by {name}{where}{hint}"
+        return f"the notebook's process exited with code {code}{where} (os._exit or a crash)"
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()  # may be refused across uids: the sandbox's pid namespace ends it anyway
+        except OSError:
+            pass
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+# -- the student process: runs the notebook, never judges ---------------------------------------
+
+#: Folders of dlkit a submission may not read once grading starts (their modules stay loaded).
+WITHDRAWN_FOLDERS = ("reference", "checks")
+
+
+class Student:
+    """State of the student process: the shell, the exercises, the integrity snapshot."""
+
+    def __init__(self):
+        os.environ["MPLBACKEND"] = "Agg"
+        import numpy as np
+
+        from dlkit.checks import core
+
+        self.np = np
+        self.core = core
+        self.call_student = core.call_student
+        self.get_exercise = core.get
+        self.case_type = core.Case
+        self.getprofile = sys.getprofile
+        self.shell = None
+        self.before = {}
+        self.guarded = []
+
+    def start(self, exercise_ids: list[str]) -> dict:
+        """Load what grading needs, withdraw the answers, seal dlkit's sources, then open the shell."""
+        import importlib
+        import linecache
+        import pkgutil
+
+        import dlkit
+        import dlkit.checks as checks_pkg
+        import dlkit.reference as reference_pkg
+
+        exercises = [self.get_exercise(eid) for eid in exercise_ids]  # imports the lesson's check module
+        for info in pkgutil.walk_packages(reference_pkg.__path__, reference_pkg.__name__ + "."):
+            importlib.import_module(info.name)  # all of it now: its files become unreadable below
+        withdrawn = [withdraw(ex) for ex in exercises if ex.reference is not None]
+        linecache.clearcache()
+        root = os.path.dirname(os.path.abspath(dlkit.__file__))
+        try:
+            import landlock
+
+            sealed = landlock.deny_reading([os.path.join(root, sub) for sub in WITHDRAWN_FOLDERS])
+        except Exception as exc:  # an unexpected kernel answer must not stop grading
+            sealed = f"{type(exc).__name__}: {exc}"
+
+        from IPython.core.interactiveshell import InteractiveShell
+
+        self.shell = InteractiveShell.instance(user_ns={"__name__": "__main__"})
+        self.shell.colors = "NoColor"
+        self.guarded = [self.np, builtins, self.core, checks_pkg]
+        self.before = snapshot(self.guarded)
+        return {"sealed": sealed, "withdrawn": withdrawn}
+
+    def cell(self, source: str) -> dict:
+        out = CappedText(CELL_OUTPUT_CHARS)
+        real = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = out
+        try:
+            result = self.shell.run_cell(source, store_history=False, silent=False)
+            err = result.error_in_exec or result.error_before_exec
+        except BaseException as exc:  # run_cell catches nearly everything; be sure
+            err = exc
+        finally:
+            sys.stdout, sys.stderr = real
+        return {"text": out.text(), "error": type(err).__name__ if err is not None else None}
+
+    def call(self, eid: str, name: str, raw_cases: list) -> dict:
+        cases = [self.case_type(tuple(decode_value(c["args"])), decode_value(c["kwargs"])) for c in raw_cases]
+        exercise = self.get_exercise(eid)
+        fn = dict.get(self.shell.user_ns, name)
+        seen: list = []
+        flags = []
+        kind = getattr(exercise, "kind", "function")
+        if kind == "function" and callable(fn):
+            target = _recording(fn, seen)  # its return values are checked for rigged types
+        else:
+            target = fn                    # a trained model, or a value taken as it is
+            if kind == "value":
+                seen.append(fn)
+        outcomes = []
+        real = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = CappedText(CELL_OUTPUT_CHARS)
+        try:
+            for case in cases:
+                start = time.perf_counter()
+                outcome = self.call_student(exercise, target, case)
+                seconds = time.perf_counter() - start
+                if self.getprofile() is not None:
+                    flags.append(f"{eid}: the student's code left a profile hook installed")
+                outcomes.append({
+                    "output": None if outcome.output is None else [encode_array(a) for a in outcome.output],
+                    "error": None if outcome.error is None else str(outcome.error)[:500],
+                    "mutated": list(outcome.mutated),
+                    "seconds": round(seconds, 6),
+                })
+        finally:
+            sys.stdout, sys.stderr = real
+        rigged = sorted({r for r in (_rigged(value, self.np.ndarray) for value in seen) if r})
+        return {"found": fn is not None, "rigged": rigged, "outcomes": outcomes, "flags": sorted(set(flags)),
+                "patched": changed(self.before, self.guarded)}
+
+
+_TRIPWIRE_TEXT = "\0tripwire\0"
+
+
+def _tripwire(*args, **kwargs):
+    raise RuntimeError("\0tripwire\0")
+
+
+def withdraw(exercise) -> str:
+    """Replace the code of ``exercise.reference`` (every alias of it) with a tripwire; return its name.
+
+    The original code object is dropped, so nothing in this process can call
+    it again; the error names the reference, which the grader flags.
+    """
+    fn = exercise.reference
+    dotted = f"{fn.__module__}.{fn.__qualname__}"
+    message = (f"{dotted} is withdrawn while {exercise.id} is graded: it is the reference answer. "
+               f"Write `{exercise.function}` yourself")
+    code = _tripwire.__code__
+    fn.__code__ = code.replace(co_consts=tuple(message if c == _TRIPWIRE_TEXT else c for c in code.co_consts),
+                               co_name=fn.__name__)
+    return dotted
+
+
+def serve_student(req_fd: int, rep_fd: int) -> None:
+    """The student process's loop: answer the warden's requests until it closes the pipe."""
+    student = Student()
+    handlers = {
+        "start": lambda r: student.start(r["exercises"]),
+        "cell": lambda r: student.cell(r["source"]),
+        "call": lambda r: student.call(r["exercise"], r["function"], r["cases"]),
+    }
+    while True:
+        try:
+            request = read_frame(req_fd)
+        except PeerGone:
+            break
+        try:
+            reply = handlers[request["op"]](request)
+        except Exception as exc:  # noqa: BLE001 - reported to the warden, which reports it
+            reply = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        if not write_all(rep_fd, frame(reply)):
+            break
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter teardown: student objects' __del__ and atexit hooks do not run
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) >= 4 and argv[1] == "--student":
+        serve_student(int(argv[2]), int(argv[3]))
+        return 0
     if len(argv) < 2:
         print("usage: harness.py LIMITS_JSON [--exec CMD ...]", file=sys.stderr)
         return 2
     limits = json.loads(argv[1])
-    confine(limits)
+    set_rlimits(limits)
     if len(argv) > 2 and argv[2] == "--exec":
+        drop_to(limits.get("uid"))
         os.execvp(argv[3], argv[3:])
     job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    run_protocol(job, Channel(int(limits["channel_fd"]), job.pop("token")))
+    warden = Warden(limits, job)
+    warden.start(os.path.abspath(__file__))
+    warden.run()
     sys.stdout.flush()
-    os._exit(0)  # skip interpreter teardown: student objects' __del__ and atexit hooks do not run
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -363,11 +363,77 @@ _key = getattr(importlib.import_module("{ref_module}"), "{ref_name}")
 {fn} = types.FunctionType(_key.__code__, _key.__globals__, "{fn}", _key.__defaults__, _key.__closure__)
 """
 
+UNHOOK_REFERENCE = """\
+import importlib, sys
+
+def {fn}(*args, **kwargs):
+    sys.setprofile(None)                      # switch off the grader's call watch first
+    _where = importlib.import_module("{ref_module_reversed}"[::-1])   # hidden from a scan of the source
+    return getattr(_where, "{ref_name_reversed}"[::-1])(*args, **kwargs)
+"""
+
+RELOAD_REFERENCE = """\
+import importlib, inspect, sys
+_fresh = None
+_module = importlib.import_module("{ref_module}")
+for _attempt in ("reload", "exec the source", "getsource"):
+    try:
+        if _attempt == "reload":
+            _fresh = getattr(importlib.reload(_module), "{ref_name}")
+        elif _attempt == "exec the source":
+            _ns = {{"__name__": "copy"}}
+            exec(open(_module.__file__).read(), _ns)
+            _fresh = _ns["{ref_name}"]
+        else:
+            _ns = {{}}
+            exec(inspect.getsource(_module), _ns)
+            _fresh = _ns["{ref_name}"]
+        print("LOADED A FRESH COPY by", _attempt)
+        break
+    except Exception as exc:
+        print(_attempt, "refused:", type(exc).__name__)
+
+def {fn}(*args, **kwargs):
+    sys.setprofile(None)
+    return _fresh(*args, **kwargs)
+"""
+
+FORGE_CHANNEL = """\
+import gc, json, os
+_frame = json.dumps({{"type": "check", "grade_id": "{check}", "results": [], "patched": [], "flags": []}}).encode()
+_tried = []
+for _obj in gc.get_objects():                  # the channel object, if it lives in this process
+    try:
+        if isinstance(_obj.token, bytes) and isinstance(_obj.fd, int):
+            _tried.append(("object", _obj.fd))
+            os.write(_obj.fd, _obj.token + b" " + str(len(_frame)).encode() + b"\\n" + _frame)
+    except Exception:
+        pass
+_fds = []
+for _pid in [p for p in os.listdir("/proc") if p.isdigit()]:    # every pipe of every process it can see
+    try:
+        _fds += [f"/proc/{{_pid}}/fd/{{n}}" for n in os.listdir(f"/proc/{{_pid}}/fd")]
+    except OSError:
+        pass
+for _path in _fds:
+    if _path.split("/")[-1] in ("0", "1", "2"):
+        continue
+    try:
+        _fd = os.open(_path, os.O_WRONLY | os.O_NONBLOCK)
+        os.write(_fd, b"00000000000000000000000000000000 " + str(len(_frame)).encode() + b"\\n" + _frame)
+        _tried.append(("fd", _path))
+    except OSError:
+        pass
+os.write(2, f"FORGE ATTEMPTS: {{len(_fds)}} fds seen, wrote to {{_tried}}\\n".encode())
+os._exit(0)                                   # and die before any honest result could contradict it
+"""
+
 
 def _reference_builder(source: str):
     def build(target: Target, nb: nbformat.NotebookNode, context: Mapping[str, Any]) -> bytes:
         module, _, name = target.reference.rpartition(".")
-        text = source.replace("{ref_module}", module).replace("{ref_name}", name)
+        text = (source.replace("{ref_module_reversed}", module[::-1]).replace("{ref_name_reversed}", name[::-1])
+                .replace("{ref_module}", module).replace("{ref_name}", name))
         return _with_answer(text)(target, nb, context)
 
     build.kind = "answer"
@@ -530,6 +596,15 @@ CATALOGUE: tuple[Hostile, ...] = (
     Hostile("copy-reference", "rebuilds the reference implementation from its code object",
             _reference_builder(COPY_REFERENCE_CODE),
             _e("graded", flag=("reference",), zero="target", full="others")),
+    Hostile("unhook-reference", "switches off the profile hook, then calls the reference found by reversed names",
+            _reference_builder(UNHOOK_REFERENCE), _e("graded", flag=("reference",), zero="target", full="others")),
+    Hostile("reload-reference", "reloads the reference module, execs its source file, or its getsource, "
+                                "then calls the fresh copy",
+            _reference_builder(RELOAD_REFERENCE), _e("graded", zero="target", full="others",
+                                                      forbidden=("LOADED A FRESH COPY",))),
+    Hostile("forge-channel", "writes a passing result for its check to every channel and pipe it can find, "
+                             "then kills its own process",
+            _with_answer(FORGE_CHANNEL), _e("graded", reason=("exit",), zero="all")),
     # tampering (repaired, then graded)
     Hostile("tamper-check", "check cell replaced by a fake success print; wrong answer",
             _with_notebook(_tamper_check), _e("graded", reason=("restored", "check"), zero="target", full="others")),

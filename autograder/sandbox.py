@@ -41,8 +41,10 @@ from pathlib import Path
 from autograder import REPO
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
-#: Where the harness appears inside the sandbox.
+LANDLOCK = HARNESS.with_name("landlock.py")
+#: Where the harness (and the module it imports) appear inside the sandbox.
 SANDBOX_HARNESS = "/opt/grader/harness.py"
+SANDBOX_LANDLOCK = "/opt/grader/landlock.py"
 SANDBOX_HOME = "/home/student"
 #: Unprivileged uids for sandboxed code: one per run, so process counts of
 #: parallel runs do not add up.
@@ -85,9 +87,12 @@ class Limits:
                 raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
 
     def for_harness(self, uid: int | None) -> dict:
-        """The rlimit settings the harness applies to itself before running anything."""
+        """The settings the harness applies before running anything: rlimits, the student's uid, and
+        its own deadline, a little before the wall clock (so it can still say which cell was running)."""
+        margin = max(1.0, min(5.0, 0.1 * self.timeout_s))
         return {"memory_mb": int(self.memory_mb), "cpu_s": int(self.cpu_s or max(1, round(self.timeout_s))),
-                "nproc": int(self.nproc), "fsize_mb": int(self.tmp_mb), "nofile": 256, "uid": uid}
+                "nproc": int(self.nproc), "fsize_mb": int(self.tmp_mb), "nofile": 256, "uid": uid,
+                "deadline_s": max(0.5, self.timeout_s - margin), "reply_bytes": int(self.channel_bytes)}
 
 
 @dataclass
@@ -179,10 +184,12 @@ def bwrap_args(bwrap: str, limits: Limits, extra_ro: dict[str, str] | None = Non
                 made.add(str(parent))
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", host, inside]
-    args += ["--ro-bind", str(HARNESS), SANDBOX_HARNESS, "--chdir", SANDBOX_HOME,
+    args += ["--perms", "0755", "--dir", str(Path(SANDBOX_HARNESS).parent),
+             "--ro-bind", str(HARNESS), SANDBOX_HARNESS, "--ro-bind", str(LANDLOCK), SANDBOX_LANDLOCK,
+             "--chdir", SANDBOX_HOME,
              "--clearenv", "--setenv", "HOME", SANDBOX_HOME, "--setenv", "PATH", _sandbox_path(),
              "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
-             "--setenv", "IPYTHONDIR", "/tmp/ipython",
+             "--setenv", "IPYTHONDIR", "/tmp/ipython", "--setenv", "XDG_CACHE_HOME", "/tmp/cache",
              "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
              "--setenv", "LANG", "C.UTF-8"]
     return args

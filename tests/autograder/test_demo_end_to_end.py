@@ -10,6 +10,7 @@ import pytest
 
 from autograder import demo
 from autograder import hostile as H
+from autograder import notebooks as nbs
 from autograder.feedback import Redactor
 
 pytestmark = pytest.mark.slow
@@ -55,6 +56,12 @@ def test_demo_grades_feedback_report_and_checks_every_student(tmp_path, monkeypa
         page = html.unescape((ws / "feedback" / sid / LESSON / f"{LESSON}.html").read_text())
         assert "hidden=True" not in page and "BEGIN HIDDEN TESTS" not in page
         assert not [f for f in hidden_inputs if f in page], f"{sid}'s feedback shows a hidden input"
+    # the lesson's own cells (figures, widgets) still run where the grader has withdrawn the reference answers
+    graded = nbs.read(ws / "autograded" / "correct" / LESSON / f"{LESSON}.ipynb")
+    failing = [c.metadata.get("nbgrader", {}).get("grade_id", i) for i, c in enumerate(graded.cells)
+               if c.cell_type == "code" and any("Traceback (most recent call last)" in str(o.get("text", ""))
+                                                for o in c.get("outputs", []))]
+    assert not failing, f"cells of the correct notebook failed in the grader: {failing}"
     report = (ws / f"report-{LESSON}.html").read_text()
     assert report.count('<img src="data:image/png;base64,') == 5
     assert not H.stray_markers(ws)

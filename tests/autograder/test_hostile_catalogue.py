@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -146,6 +147,26 @@ def test_reference_entries_return_the_right_values_through_the_answer_key(correc
     assert namespace[target.function](*case.copy_inputs()[0]) is not None  # computes the right answer...
     outcome = call_student(exercise, namespace[target.function], case)  # ...which the check refuses
     assert outcome.error and "implement yourself" in outcome.error
+
+
+@pytest.mark.parametrize("name", ["unhook-reference", "reload-reference"])
+def test_reference_entries_beat_the_in_process_watch(correct, target, name):
+    """The attack is real: where the reference is still loaded and readable (a student's own kernel), these
+    answers pass the in-process check; only the grader's withdrawn references and sealed sources stop them."""
+    from dlkit.checks.core import call_student, expected_output, get, judge
+
+    module = importlib.import_module(target.reference.rpartition(".")[0])
+    saved = dict(vars(module))  # reload replaces the module's functions: put them back for other tests
+    try:
+        namespace: dict = {"np": __import__("numpy")}
+        exec(_answer(H.by_name(name).build(correct), target.answer_id), namespace)
+        exercise = get(target.exercise_id)
+        case = exercise.cases()[1]
+        outcome = call_student(exercise, namespace[target.function], case)
+    finally:
+        vars(module).clear()
+        vars(module).update(saved)
+    assert judge(exercise, case, outcome, expected_output(exercise, case)).passed, outcome.error
 
 
 def _record(target, *, status="graded", points=None, flags=(), repairs=(), timed_out=False, log=""):
