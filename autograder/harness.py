@@ -311,6 +311,8 @@ class Warden:
         try:
             reply = self.ask({"op": "start", "exercises": sorted(self.job["cases"])})
             self.sealed = str(reply.get("sealed", reply.get("error", "the student process did not say")))[:300]
+            if "error" in reply:  # before any student code: the grader's fault, and nothing can be graded
+                raise PeerGone(f"start: {reply['error']}"[:300])
             for cell in self.job["cells"]:
                 self.current = cell.get("grade_id")
                 if cell["kind"] == "code":
@@ -351,6 +353,9 @@ class Warden:
 
     def why_stopped(self, how: str) -> str:
         where = f" in cell {self.current}" if self.current else " before the first cell"
+        if how.startswith("start: "):
+            self.kill()
+            return f"the harness could not prepare the notebook's process ({how[7:]}); this is the grader's fault"
         if how == "time":
             self.kill()
             return f"the time limit ran out{where}"
