@@ -2,13 +2,13 @@
 
 Issue 4's setting: batch 32, 50 steps, hidden size 64 (input size 64 here),
 float32 and float64. Target: at most 2x torch's time. Threads are pinned as in
-:mod:`benchmarks.bench_conv` (``DLKIT_BENCH_THREADS``, default 1).
+:mod:`benchmarks._harness` (``DLKIT_BENCH_THREADS``, default 1).
 """
 
 from __future__ import annotations
 
-from benchmarks.bench_conv import (check_agreement, describe_threads, median_seconds, run_measurement_in_child,
-                                   setup_torch_threads, verdict)
+from benchmarks._harness import (check_agreement, describe_threads, median_seconds, run_measurement_in_child,
+                                setup_torch_threads, verdict)
 
 
 def measure() -> None:
