@@ -87,6 +87,41 @@ def _bias_grads(db: np.ndarray, w: _Weights):
     return (db if w.has_b_ih else None), (db.copy() if w.has_b_hh else None)
 
 
+def _affine_grads(da: np.ndarray, x: np.ndarray, h_prev: np.ndarray, w: _Weights):
+    r"""Gradients through the affine map :math:`a = x W_{ih}^\top + h_{prev} W_{hh}^\top + b` of a recurrent layer.
+
+    Shape:
+        - da: ``(M, G*H)``, the gradient reaching the pre-activations ``a``
+        - x: ``(M, D)``; h_prev: ``(M, H)``, the inputs that produced ``a``
+        - returns ``(dx, dW_ih, dW_hh, db_ih, db_hh)``: ``(M, D)``, ``(G*H, D)``, ``(G*H, H)``,
+          ``(G*H,)``, ``(G*H,)`` (a bias gradient is None when that bias was None)
+
+    The rows ``M`` are the batch for one step, or every step of a sequence stacked
+    (``T*N`` rows): the weights are shared across steps, so their gradients are sums
+    over steps, which the matrix products over the stacked rows compute in one go.
+
+    Formula: :math:`dx = da\,W_{ih}`, :math:`dW_{ih} = da^\top x`, :math:`dW_{hh} = da^\top h_{prev}`,
+    :math:`db = \sum_m da_m` (the same for both biases). ``dh_prev = da W_hh`` is left to the
+    caller: the sequence backward needs it inside its loop, one step at a time.
+    """
+    return (da @ w.W_ih, da.T @ x, da.T @ h_prev, *_bias_grads(da.sum(axis=0), w))
+
+
+def _sequence_affine_grads(da: np.ndarray, x: np.ndarray, h0: np.ndarray, h: np.ndarray, w: _Weights):
+    """:func:`_affine_grads` over a whole sequence (the tail that :func:`rnn_backward` and :func:`lstm_backward` share).
+
+    Shape: ``da`` ``(T, N, G*H)``, ``x`` ``(T, N, D)``, ``h0`` ``(N, H)``, the states ``h`` ``(T, N, H)``.
+    Stacks the T steps into ``T*N`` rows, with ``h_{t-1}`` (``h0`` before the first
+    step) as each step's previous state; returns ``dx`` as ``(T, N, D)`` and the
+    weight and bias gradients as in :func:`_affine_grads`.
+    """
+    rows = da.shape[0] * da.shape[1]
+    h_prev = np.concatenate([h0[None], h[:-1]])  # h_{t-1} for every t
+    dx, *param_grads = _affine_grads(da.reshape(rows, da.shape[-1]), x.reshape(rows, x.shape[-1]),
+                                     h_prev.reshape(rows, h.shape[-1]), w)
+    return (dx.reshape(x.shape), *param_grads)
+
+
 # --------------------------------------------------------------------------
 # Vanilla RNN
 # --------------------------------------------------------------------------
@@ -162,7 +197,8 @@ def rnn_step_backward(dh, cache: RNNStepCache):
     check_shape(dh, cache.h.shape, "dh", "the shape of h, (N, H)")
     w = cache.weights
     da = dh * _activation_grad(cache.h, cache.nonlinearity)
-    return (da @ w.W_ih, da @ w.W_hh, da.T @ cache.x, da.T @ cache.h_prev, *_bias_grads(da.sum(axis=0), w))
+    dx, *param_grads = _affine_grads(da, cache.x, cache.h_prev, w)
+    return (dx, da @ w.W_hh, *param_grads)
 
 
 class RNNCache(NamedTuple):
@@ -256,17 +292,12 @@ def rnn_backward(dout, cache: RNNCache, dh_n=None):
     dout = _check_seq_dout(dout, cache.h)
     dh_next = _check_final_grad(dh_n, "dh_n", cache.h[-1])
     w, h = cache.weights, cache.h
-    steps, batch, hidden = h.shape
     da = np.empty_like(h)
-    for t in reversed(range(steps)):
+    for t in reversed(range(h.shape[0])):
         da[t] = (dout[t] + dh_next) * _activation_grad(h[t], cache.nonlinearity)
         dh_next = da[t] @ w.W_hh
-    h_prev = np.concatenate([cache.h0[None], h[:-1]])  # h_{t-1} for every t
-    da2 = da.reshape(steps * batch, hidden)
-    dx = (da2 @ w.W_ih).reshape(cache.x.shape)
-    dW_ih = da2.T @ cache.x.reshape(steps * batch, -1)
-    dW_hh = da2.T @ h_prev.reshape(steps * batch, hidden)
-    return (dx, dh_next if cache.h0_given else None, dW_ih, dW_hh, *_bias_grads(da2.sum(axis=0), w))
+    dx, *param_grads = _sequence_affine_grads(da, cache.x, cache.h0, h, w)
+    return (dx, dh_next if cache.h0_given else None, *param_grads)
 
 
 # --------------------------------------------------------------------------
@@ -409,8 +440,8 @@ def lstm_step_backward(dh, dc, cache: LSTMStepCache):
     w = cache.weights
     dpre = np.empty_like(cache.act)
     dc_prev = _lstm_cell_backward(dh, dc, cache.act, _gate_slopes(cache.act), cache.c_prev, cache.tanh_c, dpre)
-    return (dpre @ w.W_ih, dpre @ w.W_hh, dc_prev, dpre.T @ cache.x, dpre.T @ cache.h_prev,
-            *_bias_grads(dpre.sum(axis=0), w))
+    dx, *param_grads = _affine_grads(dpre, cache.x, cache.h_prev, w)
+    return (dx, dpre @ w.W_hh, dc_prev, *param_grads)
 
 
 class LSTMCache(NamedTuple):
@@ -512,13 +543,8 @@ def lstm_backward(dout, cache: LSTMCache, dh_n=None, dc_n=None):
         dc_next = _lstm_cell_backward(dout[t] + dh_next, dc_next, cache.act[t], slopes[t], c_prev, cache.tanh_c[t],
                                       dpre[t])
         dh_next = dpre[t] @ w.W_hh
-    h_prev = np.concatenate([cache.h0[None], h[:-1]])  # h_{t-1} for every t
-    dpre2 = dpre.reshape(steps * batch, 4 * hidden)
-    dx = (dpre2 @ w.W_ih).reshape(cache.x.shape)
-    dW_ih = dpre2.T @ cache.x.reshape(steps * batch, -1)
-    dW_hh = dpre2.T @ h_prev.reshape(steps * batch, hidden)
-    return (dx, dh_next if cache.h0_given else None, dc_next if cache.c0_given else None, dW_ih, dW_hh,
-            *_bias_grads(dpre2.sum(axis=0), w))
+    dx, *param_grads = _sequence_affine_grads(dpre, cache.x, cache.h0, h, w)
+    return (dx, dh_next if cache.h0_given else None, dc_next if cache.c0_given else None, *param_grads)
 
 
 # --------------------------------------------------------------------------
