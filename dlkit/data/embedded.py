@@ -9,13 +9,23 @@ and the toy sets are generated from a seed. Every loader returns a
 from __future__ import annotations
 
 import numpy as np
-from sklearn import datasets as _sk
 
 from dlkit.data.splits import DataSplits, standardize, three_way_split
 from dlkit.reference._validate import check_choice, check_int, check_real
 
 VAL_SIZE = 0.15
 TEST_SIZE = 0.15
+
+
+def _sklearn_datasets():
+    """``sklearn.datasets``, imported on first use.
+
+    Importing scikit-learn takes about a second (it pulls in scipy), and every
+    lesson starts with ``from dlkit import data``; only the loaders that need it pay.
+    """
+    from sklearn import datasets
+
+    return datasets
 
 
 def _from_arrays(name: str, X: np.ndarray, y: np.ndarray, *, classes, source: str, seed: int,
@@ -36,8 +46,9 @@ def _from_arrays(name: str, X: np.ndarray, y: np.ndarray, *, classes, source: st
                       notes=notes, seed=seed, info=info)
 
 
-def _sklearn_table(loader, name: str, source: str, seed, val_size, test_size, standardize_):
-    bunch = loader()
+def _sklearn_table(loader: str, name: str, source: str, seed, val_size, test_size, standardize_):
+    """One of scikit-learn's bundled tables, ``sklearn.datasets.<loader>()``, split into a DataSplits."""
+    bunch = getattr(_sklearn_datasets(), loader)()
     return _from_arrays(name, bunch.data, bunch.target, classes=[str(c) for c in bunch.target_names],
                         source=source, seed=seed, val_size=val_size, test_size=test_size,
                         scale=standardize_, feature_names=list(bunch.feature_names))
@@ -55,7 +66,7 @@ def load_iris(seed: int = 0, *, val_size: float = VAL_SIZE, test_size: float = T
         >>> ds = load_iris(seed=0); ds.classes
         ('setosa', 'versicolor', 'virginica')
     """
-    return _sklearn_table(_sk.load_iris, "iris", "scikit-learn load_iris (Fisher 1936, UCI)",
+    return _sklearn_table("load_iris", "iris", "scikit-learn load_iris (Fisher 1936, UCI)",
                           seed, val_size, test_size, standardize)
 
 
@@ -70,7 +81,7 @@ def load_breast_cancer(seed: int = 0, *, val_size: float = VAL_SIZE, test_size: 
         >>> load_breast_cancer().input_shape
         (30,)
     """
-    return _sklearn_table(_sk.load_breast_cancer, "breast_cancer",
+    return _sklearn_table("load_breast_cancer", "breast_cancer",
                           "scikit-learn load_breast_cancer (UCI WDBC)", seed, val_size, test_size, standardize)
 
 
@@ -85,7 +96,7 @@ def load_wine(seed: int = 0, *, val_size: float = VAL_SIZE, test_size: float = T
         >>> load_wine().n_classes
         3
     """
-    return _sklearn_table(_sk.load_wine, "wine", "scikit-learn load_wine (UCI)", seed, val_size, test_size,
+    return _sklearn_table("load_wine", "wine", "scikit-learn load_wine (UCI)", seed, val_size, test_size,
                           standardize)
 
 
@@ -101,7 +112,7 @@ def load_digits(seed: int = 0, *, val_size: float = VAL_SIZE, test_size: float =
         >>> load_digits(as_images=True).input_shape
         (1, 8, 8)
     """
-    bunch = _sk.load_digits()
+    bunch = _sklearn_datasets().load_digits()
     X = bunch.data / 16.0
     if as_images:
         X = X.reshape(-1, 1, 8, 8)
@@ -133,7 +144,7 @@ def make_moons(n_samples: int = 600, noise: float = 0.2, seed: int = 0, *, val_s
         ((2,), ('upper', 'lower'))
     """
     n_samples, noise = _check_generator_args(n_samples, noise)
-    X, y = _sk.make_moons(n_samples=n_samples, noise=noise, random_state=seed)
+    X, y = _sklearn_datasets().make_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return _from_arrays("moons", X, y, classes=["upper", "lower"], seed=seed, val_size=val_size,
                         test_size=test_size, scale=False, source=f"generated (sklearn make_moons, noise={noise})")
 
@@ -152,7 +163,7 @@ def make_circles(n_samples: int = 600, noise: float = 0.1, factor: float = 0.5, 
     """
     n_samples, noise = _check_generator_args(n_samples, noise)
     factor = check_real(factor, "factor", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
-    X, y = _sk.make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed)
+    X, y = _sklearn_datasets().make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed)
     return _from_arrays("circles", X, y, classes=["outer", "inner"], seed=seed, val_size=val_size,
                         test_size=test_size, scale=False,
                         source=f"generated (sklearn make_circles, noise={noise}, factor={factor})")

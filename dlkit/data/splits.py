@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from dlkit.reference._validate import check_int, check_real
 
@@ -196,6 +195,8 @@ def three_way_split(X: np.ndarray, y: np.ndarray, *, val_size: float, test_size:
 def _split_index(index: np.ndarray, labels, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     if fraction == 0.0:
         return index, index[:0]
+    from sklearn.model_selection import train_test_split  # here, not at the top: importing sklearn takes ~1 s
+
     try:
         return train_test_split(index, test_size=fraction, random_state=seed, stratify=labels, shuffle=True)
     except ValueError as err:  # sklearn's words assume its own argument names; say it in ours
