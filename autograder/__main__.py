@@ -107,12 +107,27 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parent(*flags: str, **options) -> argparse.ArgumentParser:
+    """A parent parser holding one argument, so every command that takes it shares one declaration."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(*flags, **options)
+    return parent
+
+
+def _workspace(default: str) -> argparse.ArgumentParser:
+    return _parent("--workspace", default=default, help="the grading workspace (default: ./%(default)s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    lesson = _parent("lesson", help="the lesson (01 or 01-neurons)")
+    lessons = _parent("lessons", nargs="*", help="the lessons (01 or 01-neurons); default: all")
+    workspace = _workspace("grading")
+    seed = _parent("--seed", type=int, default=None,
+                   help="the instructor's hidden-check seed (default: $DLKIT_HIDDEN_SEED, else the course's)")
 
-    p = sub.add_parser("release", help="regenerate lessons/ from solutions/ with nbgrader")
-    p.add_argument("lessons", nargs="*", help="lessons to release (01 or 01-neurons); default: all")
+    p = sub.add_parser("release", parents=[lessons], help="regenerate lessons/ from solutions/ with nbgrader")
     p.add_argument("--check", action="store_true",
                    help="change nothing; exit 1 naming each lesson whose lessons/ differs from a fresh generation")
     p.set_defaults(func=_cmd_release)
@@ -121,35 +136,24 @@ def build_parser() -> argparse.ArgumentParser:
         ("feedback", _cmd_feedback, "one HTML feedback page per student: verdicts, points, repairs, flags"),
         ("report", _cmd_report, "an HTML class report with plots: scores, pass rates, failures, times, flags"),
     ):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("lesson", help="the lesson (01 or 01-neurons)")
-        p.add_argument("--workspace", default="grading", help="the grading workspace (default: ./grading)")
-        p.add_argument("--seed", type=int, default=None,
-                       help="the instructor's hidden-check seed, to keep hidden inputs out of messages "
-                            "(default: $DLKIT_HIDDEN_SEED)")
-        p.set_defaults(func=func)
+        sub.add_parser(name, parents=[lesson, workspace, seed], help=text).set_defaults(func=func)
 
-    p = sub.add_parser("grade", help="grade a class's submissions of one lesson in sandboxes")
-    p.add_argument("lesson", help="the lesson (01 or 01-neurons)")
+    p = sub.add_parser("grade", parents=[lesson, workspace, seed],
+                       help="grade a class's submissions of one lesson in sandboxes")
     p.add_argument("submissions", help="a folder of <id>.ipynb or <id>/.../*.ipynb, or an LMS .zip")
-    p.add_argument("--workspace", default="grading", help="the nbgrader course root for results (default: ./grading)")
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default: 1)")
     p.add_argument("--timeout", type=float, default=120.0, help="wall-clock seconds per submission (default: 120)")
     p.add_argument("--memory-mb", type=int, default=3072, help="memory cap per process (RLIMIT_DATA), MiB (default: 3072)")
-    p.add_argument("--seed", type=int, default=None,
-                   help="instructor seed of the hidden checks (default: $DLKIT_HIDDEN_SEED, else the course's)")
     p.add_argument("--unsafe", action="store_true",
                    help="grade without a sandbox when bubblewrap is unavailable (student code runs as you!)")
     p.set_defaults(func=_cmd_grade)
 
-    p = sub.add_parser("export", help="write grades.csv from the result records of every lesson")
-    p.add_argument("--workspace", default="grading", help="the grading workspace (default: ./grading)")
+    p = sub.add_parser("export", parents=[workspace], help="write grades.csv from the result records of every lesson")
     p.add_argument("--out", default=None, help="where to write the CSV (default: <workspace>/grades.csv)")
     p.set_defaults(func=_cmd_export)
 
-    p = sub.add_parser("demo", help="release, run every solution, grade a synthetic class end to end")
-    p.add_argument("lessons", nargs="*", help="lessons to include; default: all")
-    p.add_argument("--workspace", default="demo-output", help="where the demo course goes (default: ./demo-output)")
+    p = sub.add_parser("demo", parents=[lessons, _workspace("demo-output")],
+                       help="release, run every solution, grade a synthetic class end to end")
     p.add_argument("--no-execute", action="store_true", help="skip running the solution notebooks")
     p.set_defaults(func=_cmd_demo)
     return parser
