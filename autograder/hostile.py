@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterable, Mapping
 import nbformat
 
 from autograder import REPO
+from autograder import notebooks as nbs
 
 #: Upper bound of the memory bomb (MiB): above any sensible --memory-mb, far below the machine.
 MEMORY_BOMB_MB = 3072
@@ -135,13 +136,12 @@ def find_target(nb: nbformat.NotebookNode) -> Target:
     answer_id = None
     checks: list[tuple[str, str, str]] = []  # (grade id, exercise id, function)
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and answer_id is None:
-            answer_id = meta.get("grade_id")
-        if meta.get("grade") and cell.cell_type == "code":
+        if nbs.is_answer(cell) and answer_id is None:
+            answer_id = nbs.grade_id(cell)
+        if nbs.is_graded(cell) and cell.cell_type == "code":
             match = _RUN_CALL.search(cell.source)
             if match:
-                checks.append((meta["grade_id"], match.group(1), match.group(2)))
+                checks.append((nbs.grade_id(cell), match.group(1), match.group(2)))
     if answer_id is None or not checks:
         raise ValueError("hostile submissions need a notebook with an answer cell and a check cell calling "
                          f"checks.run(...); found answer cell {answer_id!r} and {len(checks)} check cell(s)")
@@ -193,7 +193,7 @@ def _raw(make: Callable[[nbformat.NotebookNode], bytes]):
 
 def _cell(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
     for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+        if nbs.grade_id(cell) == grade_id:
             return cell
     raise KeyError(f"no cell with grade id {grade_id!r}")
 
@@ -459,7 +459,7 @@ def _tamper_check(target: Target, nb: nbformat.NotebookNode) -> None:
 
 
 def _delete_check(target: Target, nb: nbformat.NotebookNode) -> None:
-    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != target.check_id]
+    nb.cells = [c for c in nb.cells if nbs.grade_id(c) != target.check_id]
     _cell(nb, target.answer_id).source = _wrong(target.function)
 
 
@@ -469,8 +469,7 @@ def _inflate_points(target: Target, nb: nbformat.NotebookNode) -> None:
 
 def _duplicate_answer(target: Target, nb: nbformat.NotebookNode) -> None:
     """The student copied the answer cell: two cells share its grade id (the stub first, the answer second)."""
-    index = next(i for i, c in enumerate(nb.cells)
-                 if c.metadata.get("nbgrader", {}).get("grade_id") == target.answer_id)
+    index = next(i for i, c in enumerate(nb.cells) if nbs.grade_id(c) == target.answer_id)
     stub = copy.deepcopy(nb.cells[index])
     stub.source = f"def {target.function}(*args, **kwargs):\n    raise NotImplementedError()\n"
     stub.pop("id", None)

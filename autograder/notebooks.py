@@ -65,6 +65,40 @@ def read(path: Path) -> nbformat.NotebookNode:
         raise NotebookError(f"{path}: malformed notebook ({exc})") from exc
 
 
+# -- nbgrader cell metadata ---------------------------------------------------------------
+
+def nbgrader_meta(cell) -> dict:
+    """The ``metadata.nbgrader`` dict of a cell (a NotebookNode or a plain JSON dict); ``{}`` when it has none.
+
+    >>> nbgrader_meta({"metadata": {"nbgrader": {"grade_id": "relu-answer", "solution": True}}})["solution"]
+    True
+    """
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
+def grade_id(cell) -> str | None:
+    """The cell's nbgrader grade id, or None when it has none (or a grade id that is not a string).
+
+    >>> grade_id({"metadata": {"nbgrader": {"grade_id": "relu-check"}}}), grade_id({"metadata": {}})
+    ('relu-check', None)
+    """
+    gid = nbgrader_meta(cell).get("grade_id")
+    return gid if isinstance(gid, str) else None
+
+
+def is_answer(cell) -> bool:
+    """Whether the cell is an answer cell (nbgrader ``solution``): the student writes code in it."""
+    return bool(nbgrader_meta(cell).get("solution"))
+
+
+def is_graded(cell) -> bool:
+    """Whether the cell is a graded check cell (nbgrader ``grade``): it carries points."""
+    return bool(nbgrader_meta(cell).get("grade"))
+
+
+# -- committed form ---------------------------------------------------------------------
+
 def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Remove outputs, execution counts and per-run metadata, in place; returns ``nb``."""
     for cell in nb.cells:

@@ -22,8 +22,7 @@ _MARKERS = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 
 def answer_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     """The solution (answer) cells of a notebook by grade id."""
-    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+    return {nbs.grade_id(c): c for c in nb.cells if nbs.is_answer(c)}
 
 
 def solution_answers(lesson: str) -> dict[str, dict[str, str]]:
@@ -40,9 +39,8 @@ def fill(nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.Noteboo
     """A copy of ``nb`` whose answer cells with the given grade ids hold the given sources."""
     out = copy.deepcopy(nb)
     for cell in out.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution") and gid in answers:
-            cell.source = answers[gid]
+        if nbs.is_answer(cell) and nbs.grade_id(cell) in answers:
+            cell.source = answers[nbs.grade_id(cell)]
     return out
 
 

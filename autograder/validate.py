@@ -26,26 +26,15 @@ from dataclasses import dataclass
 
 import nbformat
 
+# re-exported: grade.py reads ``val.nbgrader_meta`` and ``val.grade_id``
+from autograder.notebooks import grade_id, is_answer, is_graded, nbgrader_meta
+
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 NBGRADER_SCHEMA = 3
 
 
 class Rejected(ValueError):
     """A submission that cannot be graded; ``str(exc)`` is the reason shown to the student."""
-
-
-def nbgrader_meta(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
-
-
-def grade_id(cell) -> str | None:
-    gid = nbgrader_meta(cell).get("grade_id")
-    return gid if isinstance(gid, str) else None
-
-
-def is_answer(cell) -> bool:
-    return bool(nbgrader_meta(cell).get("solution"))
 
 
 # -- validation ------------------------------------------------------------------------
@@ -96,7 +85,7 @@ def validate(data: bytes, released: nbformat.NotebookNode) -> nbformat.NotebookN
 def _check_lesson(nb, released) -> None:
     """Reject a notebook that shares no graded cell id with the released lesson."""
     ours = {grade_id(c) for c in released.cells if grade_id(c)}
-    graded_ids = {grade_id(c) for c in released.cells if is_answer(c) or nbgrader_meta(c).get("grade")}
+    graded_ids = {grade_id(c) for c in released.cells if is_answer(c) or is_graded(c)}
     theirs = {grade_id(c) for c in nb.cells if grade_id(c)}
     if theirs and not theirs & ours:
         raise Rejected("this notebook belongs to another lesson (none of its cell ids match this lesson); "
@@ -213,7 +202,7 @@ def _unique_cell_ids(submitted, result, repairs: list[str]) -> None:
 
 def _restore_locked(released_cell, source_cell, theirs: list | None, repairs: list[str]):
     gid = grade_id(released_cell)
-    kind = "check cell" if nbgrader_meta(released_cell).get("grade") else "locked cell"
+    kind = "check cell" if is_graded(released_cell) else "locked cell"
     if not theirs:
         repairs.append(f"re-inserted the deleted {kind} {gid!r}")
     else:
@@ -224,7 +213,7 @@ def _restore_locked(released_cell, source_cell, theirs: list | None, repairs: li
             repairs.append(f"restored the {kind} {gid!r}, which had been edited")
         their_points = nbgrader_meta(mine).get("points")
         our_points = nbgrader_meta(released_cell).get("points")
-        if nbgrader_meta(released_cell).get("grade") and their_points != our_points:
+        if is_graded(released_cell) and their_points != our_points:
             repairs.append(f"ignored the changed points of {gid!r} ({their_points!r}; it is worth {our_points})")
     return copy.deepcopy(source_cell)
 
