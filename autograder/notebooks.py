@@ -18,7 +18,29 @@ class UnknownLesson(LookupError):
 
 
 class NotebookError(ValueError):
-    """A notebook that cannot be read, with the path and what is wrong."""
+    """A notebook that cannot be read, with the path and what is wrong.
+
+    ``problem`` names the check that failed (a key of :data:`PROBLEMS`, or
+    ``"unreadable"``/``"malformed"`` from :func:`read`) and ``detail`` is what it
+    found, so a caller can word the finding for its own reader (``validate``
+    words it for students).
+    """
+
+    def __init__(self, message: str, problem: str = "malformed", detail: object = None):
+        super().__init__(message)
+        self.problem = problem
+        self.detail = detail
+
+
+#: The checks of :func:`parse`, in order, and how each failure is worded (``{detail}``: what was found).
+PROBLEMS = {
+    "empty": "the file is empty",
+    "encoding": "not UTF-8 text ({detail})",
+    "json": "not valid notebook JSON ({detail})",
+    "not-object": "not a Jupyter notebook (the JSON is not an object)",
+    "nbformat": "nbformat {detail!r} is not supported; save it as nbformat 4",
+    "no-cells": "not a Jupyter notebook (no list of cells)",
+}
 
 
 def lesson_names(root: Path = SOLUTIONS) -> list[str]:
@@ -42,27 +64,56 @@ def resolve_lessons(requested: list[str] | None, root: Path = SOLUTIONS) -> list
     return chosen
 
 
+def parse(data: bytes | str, where: object = None) -> dict:
+    """The JSON object of an nbformat 4 notebook, or :class:`NotebookError` naming the first check it fails.
+
+    The checks are :data:`PROBLEMS`, in order: not blank, UTF-8 (bytes only),
+    valid JSON, a JSON object, ``"nbformat": 4``, a list of ``"cells"``. The
+    message starts with ``where`` (a path) when given. Nothing is converted:
+    the result is what ``json.loads`` returned.
+
+    >>> parse('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}')["cells"]
+    []
+    >>> parse(b'{"nbformat": 3, "worksheets": []}', where="old.ipynb")
+    Traceback (most recent call last):
+    ...
+    autograder.notebooks.NotebookError: old.ipynb: nbformat 3 is not supported; save it as nbformat 4
+    """
+    def fail(problem: str, detail: object = None) -> NotebookError:
+        prefix = "" if where is None else f"{where}: "
+        return NotebookError(prefix + PROBLEMS[problem].format(detail=detail), problem, detail)
+
+    if not data.strip():
+        raise fail("empty")
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise fail("encoding", exc) from exc
+    try:
+        raw = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise fail("json", f"{exc.msg} at line {exc.lineno}") from exc
+    if not isinstance(raw, dict):
+        raise fail("not-object")
+    if raw.get("nbformat") != 4:
+        raise fail("nbformat", raw.get("nbformat"))
+    if not isinstance(raw.get("cells"), list):
+        raise fail("no-cells")
+    return raw
+
+
 def read(path: Path) -> nbformat.NotebookNode:
-    """Read a notebook as nbformat v4, or raise NotebookError saying why it cannot be read."""
+    """Read a notebook as nbformat v4, or raise NotebookError saying why it cannot be read (see :func:`parse`)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise NotebookError(f"{path}: cannot read the file ({exc})") from exc
-    if not text.strip():
-        raise NotebookError(f"{path}: the file is empty")
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NotebookError(f"{path}: not valid notebook JSON ({exc.msg} at line {exc.lineno})") from exc
-    if not isinstance(raw, dict) or "cells" not in raw:
-        raise NotebookError(f"{path}: not a Jupyter notebook (no 'cells')")
-    major = raw.get("nbformat")
-    if major != 4:
-        raise NotebookError(f"{path}: nbformat {major!r} is not supported; save it as nbformat 4")
+        raise NotebookError(f"{path}: cannot read the file ({exc})", "unreadable", exc) from exc
+    parse(text, where=path)
     try:
         return nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several types for malformed files
-        raise NotebookError(f"{path}: malformed notebook ({exc})") from exc
+        raise NotebookError(f"{path}: malformed notebook ({exc})", "malformed", exc) from exc
 
 
 # -- nbgrader cell metadata ---------------------------------------------------------------

@@ -3,10 +3,12 @@
 Three small steps, each pure (no student code runs here):
 
 - :func:`validate` turns the submitted bytes into a notebook or raises
-  :class:`Rejected` with a student-facing reason (empty file, malformed JSON,
-  nbformat other than 4 or newer than this nbformat knows, nbgrader metadata
-  schema newer than 3, two answer cells with one grade id and different code,
-  a notebook of another lesson, a file too large).
+  :class:`Rejected` with a student-facing reason: the file checks of
+  :func:`autograder.notebooks.parse` (empty file, malformed JSON, nbformat
+  other than 4), worded for students, then an nbformat 4 minor version newer
+  than this nbformat knows, nbgrader metadata schema newer than 3, two answer
+  cells with one grade id and different code, a notebook of another lesson,
+  a file too large.
 - :func:`repair` rebuilds the notebook on the released student version: locked
   and check cells come from the release whatever the student did to them,
   deleted ones are re-inserted, answer cells are taken from the student
@@ -21,10 +23,11 @@ from __future__ import annotations
 
 import ast
 import copy
-import json
 from dataclasses import dataclass
 
 import nbformat
+
+from autograder import notebooks as nbs
 
 # re-exported: grade.py reads ``val.nbgrader_meta`` and ``val.grade_id``
 from autograder.notebooks import grade_id, is_answer, is_graded, nbgrader_meta
@@ -44,22 +47,11 @@ def validate(data: bytes, released: nbformat.NotebookNode) -> nbformat.NotebookN
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise Rejected(f"the notebook is {len(data) / 1e6:.1f} MB; at most {MAX_NOTEBOOK_BYTES / 1e6:.0f} MB "
                        f"is accepted (clear the outputs before submitting)")
-    if not data.strip():
-        raise Rejected("the file is empty")
     try:
-        raw = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise Rejected("the file is not UTF-8 text; submit the .ipynb file that Jupyter saved") from None
-    except json.JSONDecodeError as exc:
-        raise Rejected(f"malformed notebook JSON ({exc.msg} at line {exc.lineno}); "
-                       f"re-download it from Jupyter (File > Download)") from None
-    if not isinstance(raw, dict):
-        raise Rejected("not a Jupyter notebook (the JSON is not an object)")
-    major, minor = raw.get("nbformat"), raw.get("nbformat_minor", 0)
-    if major != 4:
-        raise Rejected(f"nbformat {major!r} is not supported; save the notebook as nbformat 4")
-    if not isinstance(raw.get("cells"), list):
-        raise Rejected("not a Jupyter notebook (no list of cells)")
+        raw = nbs.parse(data)
+    except nbs.NotebookError as exc:
+        raise Rejected(_for_students(exc)) from None
+    minor = raw.get("nbformat_minor", 0)
     if not isinstance(minor, int) or minor > nbformat.current_nbformat_minor:
         raise Rejected(f"nbformat 4.{minor} is newer than this grader knows (4.{nbformat.current_nbformat_minor}); "
                        f"save it with the course's JupyterLab")
@@ -80,6 +72,20 @@ def validate(data: bytes, released: nbformat.NotebookNode) -> nbformat.NotebookN
     _check_lesson(nb, released)
     _check_duplicate_answers(nb)
     return nb
+
+
+#: How students are told what :func:`autograder.notebooks.parse` found, where the instructor's words do not fit.
+_STUDENT_WORDING = {
+    "encoding": "the file is not UTF-8 text; submit the .ipynb file that Jupyter saved",
+    "json": "malformed notebook JSON ({detail}); re-download it from Jupyter (File > Download)",
+    "nbformat": "nbformat {detail!r} is not supported; save the notebook as nbformat 4",
+}
+
+
+def _for_students(exc: nbs.NotebookError) -> str:
+    """The rejection reason for a notebook that :func:`autograder.notebooks.parse` refused."""
+    wording = _STUDENT_WORDING.get(exc.problem)
+    return wording.format(detail=exc.detail) if wording else str(exc)
 
 
 def _check_lesson(nb, released) -> None:
