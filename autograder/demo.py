@@ -77,10 +77,7 @@ def run_demo(workspace: Path, *, lessons: list[str] | None = None, execute_solut
         problems += _grade_lesson(lesson, workspace, hostile=hostile, mutant_students=mutant_students, jobs=jobs,
                                   timeout_s=timeout_s)
 
-    from autograder.export import write_grades
-
-    grades = write_grades(workspace)
-    print(f"\ngrades:    {grades}")
+    print(f"\ngrades:    {workspace / 'grades.csv'}")  # grade_lesson rewrote it over every lesson's records
     print(f"feedback:  {workspace / 'feedback'}/<student>/<lesson>/<lesson>.html")
     for lesson in chosen:
         print(f"report:    {workspace / f'report-{lesson}.html'}")

@@ -188,9 +188,10 @@ def _empty(ax, text: str) -> None:
     ax.set_yticks([])
 
 
-def plot_scores(records: Sequence[res.SubmissionResult]) -> str:
+def plot_scores(records: Sequence[res.SubmissionResult], summary: Summary | None = None) -> str:
+    """The score histogram with the mean; ``summary`` is ``summarize(records)``, computed when not given."""
     fig, ax = _figure()
-    summary = summarize(records)
+    summary = summarize(records) if summary is None else summary
     scores = [r.score for r in records if r.graded]
     if scores:
         top = max(summary.max_score, max(scores), 1.0)
@@ -290,7 +291,8 @@ def render_report(records: Sequence[res.SubmissionResult], lesson: str, *, works
     failures = failure_counts(records)
     flags = flag_counts(records)
     plots = [
-        ("Score distribution", "Scores of graded submissions; the dashed line is the mean.", plot_scores(records)),
+        ("Score distribution", "Scores of graded submissions; the dashed line is the mean.",
+         plot_scores(records, summary)),
         ("Pass rate per check", "Grey: share passing the visible checks; green: share earning the points "
                                 "(visible and hidden checks).", plot_pass_rates(stats)),
         ("Most frequent failure messages", "Numbers are replaced by # so similar failures count together.",
