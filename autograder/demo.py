@@ -31,7 +31,8 @@ from autograder.synthetic import demo_class, fill, mutants, solution_answers
 
 #: Hostile submissions in the demo: quick ones from every family, and one that needs the time limit.
 DEMO_HOSTILE = ("infinite-loop", "os-exit", "fork-bomb", "kill-grader", "read-secrets", "monkeypatch",
-                "rigged-eq", "call-reference", "tamper-check", "empty-file", "bad-json", "wrong-lesson")
+                "rigged-eq", "call-reference", "unhook-reference", "forge-channel", "tamper-check", "empty-file",
+                "bad-json", "wrong-lesson")
 #: Wall-clock limit per submission in the demo (a correct lesson 01 takes about 7 s on 2 busy cores).
 DEMO_TIMEOUT_S = 45.0
 #: Students whose grade the demo knows in advance: id -> "full" or "zero".

@@ -83,8 +83,7 @@ def _cell_errors(nb: nbformat.NotebookNode) -> list[CellError]:
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                found.append(CellError(i, grade_id, out.get("ename", ""), out.get("evalue", "")))
+                found.append(CellError(i, nbs.grade_id(cell), out.get("ename", ""), out.get("evalue", "")))
     return found
 
 

@@ -115,7 +115,7 @@ def load_lesson(lesson: str, *, source_root: Path = SOLUTIONS, release_root: Pat
     source, released = nbs.read(source_path), nbs.read(released_path)
     checks = []
     for cell in source.cells:
-        meta = val.nbgrader_meta(cell)
+        meta = nbs.nbgrader_meta(cell)
         if not meta.get("grade") or cell.cell_type != "code":
             continue
         calls = parse_check_calls(cell.source)
@@ -390,7 +390,7 @@ class Grader:
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
-            gid = val.grade_id(cell)
+            gid = nbs.grade_id(cell)
             if gid in checks:
                 cells.append({"kind": "check", "grade_id": gid, "calls": [list(c) for c in checks[gid].calls]})
             else:
@@ -465,7 +465,7 @@ def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, messages:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        gid = val.grade_id(cell)
+        gid = nbs.grade_id(cell)
         if gid in verdicts:
             v = verdicts[gid]
             if v.passed:

@@ -29,7 +29,7 @@ import nbformat
 
 from autograder import notebooks as nbs
 
-# re-exported: grade.py reads ``val.nbgrader_meta`` and ``val.grade_id``
+# used below, and importable from here as before
 from autograder.notebooks import grade_id, is_answer, is_graded, nbgrader_meta
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -52,12 +52,19 @@ def validate(data: bytes, released: nbformat.NotebookNode) -> nbformat.NotebookN
     except nbs.NotebookError as exc:
         raise Rejected(_for_students(exc)) from None
     minor = raw.get("nbformat_minor", 0)
-    if not isinstance(minor, int) or minor > nbformat.current_nbformat_minor:
+    if not isinstance(minor, int) or isinstance(minor, bool):
+        raise Rejected(f"the notebook's nbformat_minor is {minor!r}, not a number; "
+                       f"re-download it from Jupyter (File > Download)")
+    if minor > nbformat.current_nbformat_minor:
         raise Rejected(f"nbformat 4.{minor} is newer than this grader knows (4.{nbformat.current_nbformat_minor}); "
                        f"save it with the course's JupyterLab")
     for cell in raw["cells"]:
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             raise Rejected("a cell of the notebook is malformed (no valid cell_type)")
+        metadata = cell.get("metadata", {})
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("nbgrader", {}), dict):
+            raise Rejected("a cell of the notebook has malformed metadata (not a JSON object); "
+                           "re-download it from Jupyter (File > Download)")
         schema = nbgrader_meta(cell).get("schema_version", NBGRADER_SCHEMA)
         if not isinstance(schema, int) or schema > NBGRADER_SCHEMA:
             raise Rejected(f"nbgrader metadata schema {schema!r} is newer than {NBGRADER_SCHEMA}, "

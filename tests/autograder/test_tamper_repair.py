@@ -44,6 +44,24 @@ def test_unreadable_files_are_rejected_with_a_reason(released, data, words):
         validate(data, released)
 
 
+@pytest.mark.parametrize("where, value, words", [
+    ("metadata", ["not", "a", "dict"], "malformed metadata"),
+    ("nbgrader", "a string", "malformed metadata"),
+    ("nbformat_minor", "5", "not a number"),
+])
+def test_malformed_structure_inside_a_valid_notebook_is_rejected_not_a_crash(released, where, value, words):
+    raw = json.loads(_bytes(released))
+    cell = next(c for c in raw["cells"] if c.get("metadata", {}).get("nbgrader"))
+    if where == "metadata":
+        cell["metadata"] = value
+    elif where == "nbgrader":
+        cell["metadata"]["nbgrader"] = value
+    else:
+        raw["nbformat_minor"] = value
+    with pytest.raises(Rejected, match=words):
+        validate(json.dumps(raw).encode(), released)
+
+
 def test_schema_other_lesson_and_ambiguous_answers_are_rejected(released):
     nb = copy.deepcopy(released)
     _cell(nb, "relu-check").metadata["nbgrader"]["schema_version"] = 4
