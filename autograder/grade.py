@@ -89,7 +89,7 @@ def parse_check_calls(source: str) -> list[tuple[str, str, bool]]:
     """
     lines = [ln for ln in source.splitlines() if not ln.strip().startswith("###")]
     try:
-        tree = ast.parse("\n".join(lines))
+        tree = nbs.parse_python("\n".join(lines))
     except SyntaxError as exc:
         raise ValueError(f"a check cell does not parse ({exc.msg}); fix it in solutions/") from None
     calls = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import threading
 import json
 import re
 from pathlib import Path
@@ -176,3 +178,21 @@ def has_outputs(nb: nbformat.NotebookNode) -> list[int]:
     """Indices of code cells that carry outputs or an execution count."""
     return [i for i, c in enumerate(nb.cells)
             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+
+
+_PARSE_LOCK = threading.Lock()
+
+
+def parse_python(source: str) -> ast.Module:
+    """``ast.parse(source)``, one thread at a time.
+
+    The grader parses cells in worker threads. CPython 3.11 keeps the AST
+    builder's recursion depth in state that threads share, and two parses at
+    once can fail with ``SystemError: AST constructor recursion depth
+    mismatch`` (python/cpython#106905); the lock rules that out.
+
+    >>> parse_python("def relu(x): return x").body[0].name
+    'relu'
+    """
+    with _PARSE_LOCK:
+        return ast.parse(source)

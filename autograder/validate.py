@@ -130,7 +130,7 @@ def _check_duplicate_answers(nb) -> None:
 def defined_functions(source: str) -> set[str]:
     """Names of the top-level functions a cell defines (empty when it does not parse)."""
     try:
-        tree = ast.parse(source)
+        tree = nbs.parse_python(source)
     except (SyntaxError, ValueError):
         return set()
     return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -304,7 +304,7 @@ def scan_answers(nb: nbformat.NotebookNode, forbidden_by_function: dict[str, set
         if cell.cell_type != "code" or not is_answer(cell):
             continue
         try:
-            tree = ast.parse(cell.source)
+            tree = nbs.parse_python(cell.source)
         except (SyntaxError, ValueError):
             continue
         names = _referenced_names(tree)
