@@ -91,3 +91,18 @@ def test_other_references_stay_usable(tmp_path):
     cells = [{"kind": "code", "grade_id": "probe", "source": source}]
     _, done = _run(tmp_path, cells, {"01.relu": []})  # sigmoid is not an exercise of this job
     assert "VALUE 0.5" in done["cells"][0]["text"]
+
+
+def test_a_student_process_that_stops_reading_cannot_block_the_warden(tmp_path):
+    """The student swaps its request pipe for one nobody writes to, keeping the old one open and unread:
+    the check's cases (megabytes, over a pipe's 64 KiB) then cannot be delivered, and the deadline ends it."""
+    stall = ("import os, sys\n"
+             "_kept = os.dup(int(sys.argv[2]))      # the real request pipe stays open, never read again\n"
+             "_r, _w = os.pipe()\n"
+             "os.dup2(_r, int(sys.argv[2]))\n" + SIGMOID)
+    big = [{"args": encode_value((__import__("numpy").zeros(200_000),)), "kwargs": {}}]
+    cells = [{"kind": "code", "grade_id": "answer", "source": stall},
+             {"kind": "check", "grade_id": "sigmoid-check", "calls": [["01.sigmoid", "sigmoid"]]}]
+    checks, done = _run(tmp_path, cells, {"01.sigmoid": big}, deadline_s=6)
+    assert done["cells"][0]["error"] is None, done["cells"]
+    assert checks == [] and done["timed_out"] is True and done["stopped_at"] == "sigmoid-check"
