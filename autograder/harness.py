@@ -417,6 +417,7 @@ class Student:
 
     def __init__(self):
         os.environ["MPLBACKEND"] = "Agg"
+        _seed_font_cache()
         import numpy as np
 
         from dlkit.checks import core
@@ -509,6 +510,22 @@ class Student:
         rigged = sorted({r for r in (_rigged(value, self.np.ndarray) for value in seen) if r})
         return {"found": fn is not None, "rigged": rigged, "outcomes": outcomes, "flags": sorted(set(flags)),
                 "patched": changed(self.before, self.guarded)}
+
+
+def _seed_font_cache() -> None:
+    """Copy the grader's matplotlib font list (bound next to this file) into MPLCONFIGDIR, if both exist."""
+    import glob
+    import shutil
+
+    target = os.environ.get("MPLCONFIGDIR")
+    if not target:
+        return
+    for path in glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fontlist-v*.json")):
+        try:
+            os.makedirs(target, exist_ok=True)
+            shutil.copyfile(path, os.path.join(target, os.path.basename(path)))
+        except OSError:
+            pass  # matplotlib builds its own, a little slower
 
 
 _TRIPWIRE_TEXT = "\0tripwire\0"

@@ -149,6 +149,22 @@ def probe() -> tuple[str | None, str]:
     return bwrap, ""
 
 
+@lru_cache(maxsize=1)
+def font_cache() -> Path | None:
+    """The grader's matplotlib font list (matplotlib builds it on first import), or None.
+
+    The sandbox gets a copy to start from: without one, every submission's
+    first figure makes matplotlib scan the system fonts again (up to a second).
+    """
+    try:
+        import matplotlib
+        from matplotlib import font_manager
+    except ImportError:
+        return None
+    path = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+    return path if path.is_file() else None
+
+
 def python_prefixes() -> list[Path]:
     """Folders the sandbox needs for Python: the base installation and the virtual environment."""
     found = []
@@ -192,6 +208,9 @@ def bwrap_args(bwrap: str, limits: Limits, extra_ro: dict[str, str] | None = Non
              "--setenv", "IPYTHONDIR", "/tmp/ipython", "--setenv", "XDG_CACHE_HOME", "/tmp/cache",
              "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
              "--setenv", "LANG", "C.UTF-8"]
+    fonts = font_cache()
+    if fonts is not None:  # the harness copies it into MPLCONFIGDIR before any student code runs
+        args += ["--ro-bind", str(fonts), str(Path(SANDBOX_HARNESS).parent / fonts.name)]
     return args
 
 

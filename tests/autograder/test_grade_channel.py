@@ -98,3 +98,15 @@ def test_hidden_cases_reach_the_student_process_only_with_their_check(tmp_path, 
     peeker = records["peeker"]
     assert "ENCODED CASES IN MEMORY: 0" in peeker.log_tail, peeker.log_tail
     assert peeker.score == peeker.max_score  # looking is allowed; it found nothing, and the answers are right
+
+
+@needs_sandbox
+def test_the_sandbox_starts_with_the_graders_font_list(tmp_path, lesson):
+    """Without it, each submission's first figure makes matplotlib scan the system fonts again."""
+    from autograder.sandbox import font_cache
+
+    if font_cache() is None:
+        pytest.skip("matplotlib is not installed in the grader's environment")
+    look = "import os\nprint('MPLCONFIGDIR HOLDS', sorted(os.listdir(os.environ['MPLCONFIGDIR'])))"
+    records = _grade(tmp_path, lesson, {"looker": _with_cell_before_first_answer(lesson[2], look)})
+    assert f"MPLCONFIGDIR HOLDS ['{font_cache().name}']" in records["looker"].log_tail, records["looker"].log_tail
