@@ -64,7 +64,7 @@ WARDEN_UID_OFFSET = 1_000_000
 # -- confinement -------------------------------------------------------------------------
 
 def set_rlimits(limits: dict) -> None:
-    """Apply the rlimits of ``limits`` to this process (and so to every process it starts).
+    """Apply the rlimits of ``limits``, and ``no_new_privs``, to this process and every process it starts.
 
     Keys: ``memory_mb`` (RLIMIT_DATA: heap and private writable mappings; not
     RLIMIT_AS, which a CUDA build of torch exceeds just by reserving address
@@ -105,14 +105,27 @@ def _prctl(option: int, value: int) -> None:
 
 # -- framing: the channel to the grader, and the pipes between warden and student ---------------
 
-def write_all(fd: int, data: bytes) -> bool:
+class PeerGone(Exception):
+    """The other side closed its pipe, sent something unreadable, or ran out of time."""
+
+
+def write_all(fd: int, data: bytes, *, deadline: float | None = None) -> None:
+    """Write all of ``data``; :class:`PeerGone` when the reader is gone or ``deadline`` passes.
+
+    With a deadline, ``fd`` must be non-blocking: a reader that stops reading then cannot block the writer.
+    """
     view = memoryview(data)
-    try:
-        while view:
-            view = view[os.write(fd, view):]
-        return True
-    except OSError:
-        return False
+    while view:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise PeerGone("time")
+        try:
+            view = view[os.write(fd, view[:65536]):]
+        except BlockingIOError:
+            continue
+        except OSError:
+            raise PeerGone("eof") from None
 
 
 def frame(message: dict) -> bytes:
@@ -128,11 +141,11 @@ class Channel:
         self.token = token.encode("ascii")
 
     def send(self, message: dict) -> bool:
-        return write_all(self.fd, self.token + b" " + frame(message))
-
-
-class PeerGone(Exception):
-    """The other side closed its pipe, sent something unreadable, or ran out of time."""
+        try:
+            write_all(self.fd, self.token + b" " + frame(message))
+            return True
+        except PeerGone:
+            return False
 
 
 def read_frame(fd: int, *, deadline: float | None = None, limit: int = 1 << 62) -> dict:
@@ -303,22 +316,8 @@ class Warden:
         _prctl(PR_SET_DUMPABLE, 0)  # no ptrace, no /proc/PID/{mem,fd} for the student, even under one uid
 
     def ask(self, request: dict) -> dict:
-        self.send(frame(request))
+        write_all(self.req_w, frame(request), deadline=self.deadline)
         return read_frame(self.rep_r, deadline=self.deadline, limit=self.reply_limit)
-
-    def send(self, data: bytes) -> None:
-        """Write a request within the deadline (a student process that stops reading cannot block the warden)."""
-        view = memoryview(data)
-        while view:
-            left = self.deadline - time.monotonic()
-            if left <= 0 or not select.select([], [self.req_w], [], left)[1]:
-                raise PeerGone("time")
-            try:
-                view = view[os.write(self.req_w, view[:65536]):]
-            except BlockingIOError:
-                continue
-            except OSError:
-                raise PeerGone("eof") from None
 
     def run(self) -> None:
         stopped, timed_out = "", False
@@ -568,7 +567,9 @@ def serve_student(req_fd: int, rep_fd: int) -> None:
             reply = handlers[request["op"]](request)
         except Exception as exc:  # noqa: BLE001 - reported to the warden, which reports it
             reply = {"error": f"{type(exc).__name__}: {exc}"[:500]}
-        if not write_all(rep_fd, frame(reply)):
+        try:
+            write_all(rep_fd, frame(reply))
+        except PeerGone:
             break
     sys.stdout.flush()
     os._exit(0)  # skip interpreter teardown: student objects' __del__ and atexit hooks do not run

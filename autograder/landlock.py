@@ -17,6 +17,7 @@ Needs Linux 5.13 or later with Landlock enabled and ``no_new_privs`` set
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import struct
 
@@ -98,7 +99,7 @@ def deny_reading(denied: list[str]) -> str:
                 if libc.syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH), rule,
                                 ctypes.c_uint32(0)) < 0:
                     err = ctypes.get_errno()
-                    if os.path.isdir(path) or err != 22:  # EINVAL on odd special files: leave them out
+                    if os.path.isdir(path) or err != errno.EINVAL:  # EINVAL on odd special files: leave them out
                         return f"landlock_add_rule({path}) failed: {os.strerror(err)}"
             finally:
                 os.close(fd)
