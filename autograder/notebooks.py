@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ast
-import threading
 import json
 import re
+import threading
 from pathlib import Path
 
 import nbformat
@@ -42,6 +42,7 @@ PROBLEMS = {
     "not-object": "not a Jupyter notebook (the JSON is not an object)",
     "nbformat": "nbformat {detail!r} is not supported; save it as nbformat 4",
     "no-cells": "not a Jupyter notebook (no list of cells)",
+    "nbformat-minor": "its nbformat_minor is {detail!r}, not a number",
 }
 
 
@@ -70,7 +71,8 @@ def parse(data: bytes | str, where: object = None) -> dict:
     """The JSON object of an nbformat 4 notebook, or :class:`NotebookError` naming the first check it fails.
 
     The checks are :data:`PROBLEMS`, in order: not blank, UTF-8 (bytes only),
-    valid JSON, a JSON object, ``"nbformat": 4``, a list of ``"cells"``. The
+    valid JSON, a JSON object, ``"nbformat": 4``, a list of ``"cells"``, an
+    integer ``"nbformat_minor"``. The
     message starts with ``where`` (a path) when given. Nothing is converted:
     the result is what ``json.loads`` returned.
 
@@ -102,6 +104,9 @@ def parse(data: bytes | str, where: object = None) -> dict:
         raise fail("nbformat", raw.get("nbformat"))
     if not isinstance(raw.get("cells"), list):
         raise fail("no-cells")
+    minor = raw.get("nbformat_minor", 0)
+    if not isinstance(minor, int) or isinstance(minor, bool):
+        raise fail("nbformat-minor", minor)
     return raw
 
 

@@ -52,9 +52,6 @@ def validate(data: bytes, released: nbformat.NotebookNode) -> nbformat.NotebookN
     except nbs.NotebookError as exc:
         raise Rejected(_for_students(exc)) from None
     minor = raw.get("nbformat_minor", 0)
-    if not isinstance(minor, int) or isinstance(minor, bool):
-        raise Rejected(f"the notebook's nbformat_minor is {minor!r}, not a number; "
-                       f"re-download it from Jupyter (File > Download)")
     if minor > nbformat.current_nbformat_minor:
         raise Rejected(f"nbformat 4.{minor} is newer than this grader knows (4.{nbformat.current_nbformat_minor}); "
                        f"save it with the course's JupyterLab")
@@ -86,6 +83,8 @@ _STUDENT_WORDING = {
     "encoding": "the file is not UTF-8 text; submit the .ipynb file that Jupyter saved",
     "json": "malformed notebook JSON ({detail}); re-download it from Jupyter (File > Download)",
     "nbformat": "nbformat {detail!r} is not supported; save the notebook as nbformat 4",
+    "nbformat-minor": ("the notebook's nbformat_minor is {detail!r}, not a number; "
+                       "re-download it from Jupyter (File > Download)"),
 }
 
 

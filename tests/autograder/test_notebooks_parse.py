@@ -41,6 +41,8 @@ CASES = [
     (_json(V4), "no-cells", "not a Jupyter notebook (no list of cells)", "not a Jupyter notebook (no list of cells)"),
     (_json({**V4, "cells": {}}), "no-cells", "not a Jupyter notebook (no list of cells)",
      "not a Jupyter notebook (no list of cells)"),
+    (_json({**V4, "nbformat_minor": "5", "cells": []}), "nbformat-minor", "its nbformat_minor is '5', not a number",
+     "the notebook's nbformat_minor is '5', not a number; re-download it from Jupyter (File > Download)"),
 ]
 
 
