@@ -377,12 +377,13 @@ class Grader:
         token = secrets.token_hex(16)
         job = {"token": token, "cells": self._cells(fixed.notebook), "cases": self.encoded_cases}
         run = self.sandbox.run(stdin=json.dumps(job, allow_nan=True).encode("utf-8"))
-        messages, problem = parse_channel(run.channel, token)  # once: both steps below read it
-        result = self._judge(student_id, run, messages, problem, static, common)
+        messages, problem = parse_channel(run.channel, token)
+        grouped = checks_by_id(messages)  # once: both steps below read it
+        result = self._judge(student_id, run, grouped, problem, static, common)
         result.repairs = fixed.repairs
         if not self.sandbox.confined:
             result.flags.append("graded WITHOUT a sandbox (--unsafe)")
-        return score(result), _with_outputs(fixed.notebook, result, messages)
+        return score(result), _with_outputs(fixed.notebook, result, grouped[2])
 
     def _cells(self, nb: nbformat.NotebookNode) -> list[dict]:
         checks = {c.grade_id: c for c in self.spec.checks}
@@ -397,10 +398,10 @@ class Grader:
                 cells.append({"kind": "code", "grade_id": gid, "source": cell.source})
         return cells
 
-    def _judge(self, student_id: str, run: RunResult, messages: list[dict], problem: str,
-               static: dict[str, list[str]],
-               common: dict) -> SubmissionResult:
-        by_check, forged, done = checks_by_id(messages)
+    def _judge(self, student_id: str, run: RunResult,
+               grouped: tuple[dict[str, dict], list[str], dict | None], problem: str,
+               static: dict[str, list[str]], common: dict) -> SubmissionResult:
+        by_check, forged, done = grouped
         stop = _stop_reason(run, problem, done)
         flags = []
         if problem:
@@ -457,9 +458,9 @@ def _fake_success(done: dict | None) -> bool:
     return any("checks passed" in str(c.get("text", "")) for c in done.get("cells", []))
 
 
-def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, messages: list[dict]) -> nbformat.NotebookNode:
+def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, done: dict | None) -> nbformat.NotebookNode:
     """The graded notebook with each code cell's captured output and each check cell's verdict."""
-    done = checks_by_id(messages)[2] or {}
+    done = done or {}
     texts = iter(done.get("cells", []))
     verdicts = {c.grade_id: c for c in result.checks}
     for cell in nb.cells:
