@@ -288,9 +288,55 @@ def judge_cases(exercise: core.Exercise, case_set: CaseSet, outcomes) -> tuple[b
             if not first_msg:
                 label = f" ({case.label})" if case.label else ""
                 hint = case.hint or exercise.hint
-                first_msg = (f"{exercise.function}: passes the visible checks but fails a hidden check{label}."
+                first_msg = (f"{exercise.function}: passes the visible checks but fails a hidden check{label}: "
+                             f"{hidden_failure(exercise, case, outcome, expected)}."
                              + (f"\n  Hint: {hint}" if hint else ""))
     return visible_ok, hidden_ok, first_msg
+
+
+def hidden_failure(exercise: core.Exercise, case: core.Case, outcome: core.Outcome,
+                   expected: tuple[np.ndarray, ...]) -> str:
+    """What went wrong on a hidden case, as far as privacy allows.
+
+    Said: which kind of failure, the number of values returned, the size of
+    the error (largest absolute and relative error, share of entries wrong),
+    a score's own verdict. Never said: the case's inputs, shapes or expected
+    values (drawn from the instructor's seed), nor any text the student's code
+    produced while handling them (an exception's message, printed output):
+    only the exception's type.
+    """
+    error = outcome.error
+    if error is not None:
+        if error.startswith("raised "):
+            return f"your code {error.split(':', 1)[0]} on it"  # the type only: the message may carry its inputs
+        if error.startswith("numerical trouble"):
+            return "numpy overflowed or divided by zero on it"
+        return "your code did not give an answer (" + error.split(":", 1)[0][:80] + ")"
+    if outcome.mutated:
+        return "your code changed its input in place"
+    got = outcome.output
+    if exercise.score is not None and got is not None:
+        return exercise.score(case, got).message or "the score is too low"
+    if got is None or len(got) != len(expected):
+        return f"it returned {0 if got is None else len(got)} value(s), expected {len(expected)}"
+    for k, (g, e) in enumerate(zip(got, expected)):
+        which = f" (returned value {k + 1})" if len(expected) > 1 else ""
+        if g.shape != e.shape:
+            return f"the output{which} has the wrong shape (or number of dimensions)"
+        rtol, atol = case.tol or (exercise.rtol, exercise.atol)
+        bad = ~core._close(g, e, rtol, atol)
+        if bad.any():
+            with np.errstate(all="ignore"):
+                diff = np.abs(g[bad] - e[bad])
+                nonzero = np.abs(e[bad]) > 0
+                rel = diff[nonzero] / np.abs(e[bad][nonzero])
+            if not np.isfinite(diff).all():
+                size = "some entries are inf or NaN where the answer is finite"
+            else:
+                size = f"the largest error is {float(diff.max()):.2g}"
+                size += f" (relative {float(rel.max()):.2g})" if rel.size else ""
+            return f"the output{which} is wrong in {100 * bad.mean():.0f}% of its entries; {size}"
+    return "it differs from the expected answer"
 
 
 def score(result: SubmissionResult) -> SubmissionResult:

