@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 CONSTRAINTS ?= $(if $(CI),.ci/constraints.txt,)
 PIP_C  := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 STAMP  := $(VENV)/.dlkit-installed
-PYTEST_ARGS ?= -n auto
+PYTEST_ARGS ?= -n auto --dist loadgroup --durations=25
 
 .PHONY: setup demo test lab release release-check bench clean-venv help
 

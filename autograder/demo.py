@@ -35,17 +35,25 @@ DEMO_HOSTILE = ("infinite-loop", "os-exit", "fork-bomb", "kill-grader", "read-se
                 "bad-json", "wrong-lesson")
 #: Wall-clock limit per submission in the demo (a correct lesson 01 takes about 7 s on 2 busy cores).
 DEMO_TIMEOUT_S = 45.0
+#: The whole demo (release, running the solutions, grading every class) should fit this on 2 cores.
+DEMO_BUDGET_S = 540.0
+#: A lesson's run time assumed when the solutions are not run first (``--no-execute``).
+ASSUMED_RUN_S = 30.0
+#: Seconds a sandboxed submission costs on top of running the notebook, and nbgrader's release of one lesson.
+SANDBOX_OVERHEAD_S, RELEASE_S = 3.0, 10.0
 #: Students whose grade the demo knows in advance: id -> "full" or "zero".
 HONEST = {"correct": "full", "blank": "zero", "zz-honest-after-hostile": "full"}
 
 
 def run_demo(workspace: Path, *, lessons: list[str] | None = None, execute_solutions: bool = True,
              hostile: tuple[str, ...] = DEMO_HOSTILE, mutant_students: bool = True, jobs: int = 2,
-             timeout_s: float = DEMO_TIMEOUT_S) -> int:
+             timeout_s: float = DEMO_TIMEOUT_S, budget_s: float | None = DEMO_BUDGET_S) -> int:
     """Run the demo; returns the process exit code (0 when everything earned what it should).
 
     ``hostile`` names the catalogue entries to include, ``mutant_students`` adds
     one student per plausible wrong answer; ``jobs`` and ``timeout_s`` go to ``grade``.
+    With ``budget_s``, each lesson's class is cut to its share of it
+    (:func:`plan_class`); None grades every student named.
     """
     started = time.perf_counter()
     chosen = nbs.resolve_lessons(lessons)
@@ -58,11 +66,13 @@ def run_demo(workspace: Path, *, lessons: list[str] | None = None, execute_solut
         print(f"      {path.relative_to(LESSONS.parent)}")
 
     failures = 0
+    run_seconds: dict[str, float] = {}
     if execute_solutions:
         print("[2/4] running every solution notebook top to bottom", flush=True)
         for lesson in chosen:
             for path in sorted((SOLUTIONS / lesson).glob("*.ipynb")):
                 result = execute(path, timeout=300, allow_errors=True, progress=True)
+                run_seconds[lesson] = run_seconds.get(lesson, 0.0) + result.seconds
                 print(f"      {'ok' if not result.errors else 'FAILED'}: {result.summary()}")
                 for err in result.errors:
                     print(f"        cell {err.index} ({err.grade_id}): {err.ename}: {err.evalue}")
@@ -74,8 +84,14 @@ def run_demo(workspace: Path, *, lessons: list[str] | None = None, execute_solut
     if workspace.exists():
         shutil.rmtree(workspace)
     problems = 0
+    share = budget_s / len(chosen) if budget_s else None
     for lesson in chosen:
-        problems += _grade_lesson(lesson, workspace, hostile=hostile, mutant_students=mutant_students, jobs=jobs,
+        kept_hostile, kept_mutants = hostile, mutant_students
+        if share is not None:
+            kept_hostile, kept_mutants = plan_class(lesson, run_seconds.get(lesson, ASSUMED_RUN_S), share, jobs=jobs,
+                                                    hostile=hostile, mutant_students=mutant_students,
+                                                    timeout_s=timeout_s)
+        problems += _grade_lesson(lesson, workspace, hostile=kept_hostile, mutant_students=kept_mutants, jobs=jobs,
                                   timeout_s=timeout_s)
 
     print(f"\ngrades:    {workspace / 'grades.csv'}")  # grade_lesson rewrote it over every lesson's records
@@ -92,8 +108,41 @@ def run_demo(workspace: Path, *, lessons: list[str] | None = None, execute_solut
     return 1 if verdict else 0
 
 
+def plan_class(lesson: str, run_s: float, share_s: float, *, jobs: int, hostile: tuple[str, ...],
+               mutant_students: bool | tuple[str, ...], timeout_s: float) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The hostile entries and mutant students of a lesson's class that fit its share of the demo's budget.
+
+    A graded submission costs about the lesson's run time ``run_s`` plus the
+    sandbox's start; ``jobs`` run at once. The correct, blank, partly wrong and
+    honest-after-hostile students always stay; then, while time is left:
+    hostile files rejected before anything runs (nearly free), the other
+    hostile entries (one that loops costs the whole ``timeout_s``) and one
+    mutant student per exercise. Returns ``(hostile, mutant exercises)``.
+    """
+    each = run_s + SANDBOX_OVERHEAD_S
+    left = (share_s - run_s - RELEASE_S) * max(1, jobs) - 4 * each
+    kept_hostile = []
+    for name in hostile:
+        entry = H.by_name(name)
+        cost = 0.5 if entry.kind == "file" else (timeout_s if name in H.SLOW else each)
+        if cost <= left:
+            kept_hostile.append(name)
+            left -= cost
+    exercises = tuple(mutants(lesson)) if mutant_students is True else tuple(mutant_students or ())
+    kept_mutants = []
+    for exercise in exercises:
+        if each <= left:
+            kept_mutants.append(exercise)
+            left -= each
+    dropped = len(hostile) - len(kept_hostile) + len(exercises) - len(kept_mutants)
+    if dropped:
+        print(f"      {lesson}: the class leaves out {dropped} of its hostile and mutant students to keep the demo "
+              f"within {DEMO_BUDGET_S / 60:.0f} minutes (the lesson runs in {run_s:.0f} s)", flush=True)
+    return tuple(kept_hostile), tuple(kept_mutants)
+
+
 def synthetic_class(lesson: str, folder: Path, *, hostile: tuple[str, ...] = DEMO_HOSTILE,
-                    mutant_students: bool = True) -> dict[str, Path]:
+                    mutant_students: bool | tuple[str, ...] = True) -> dict[str, Path]:
     """Write a synthetic class of ``lesson`` as ``<folder>/<student>.ipynb``; return paths by student id.
 
     Students: ``correct``, ``blank``, ``partly-wrong``, ``mutant-<exercise>`` (one
@@ -108,7 +157,8 @@ def synthetic_class(lesson: str, folder: Path, *, hostile: tuple[str, ...] = DEM
     name, student_nb = next(iter(released.items()))
     students = {sid: nbs_by_name[name] for sid, nbs_by_name in demo_class(lesson, released).items()}
     answers = solution_answers(lesson)[name]
-    for exercise, wrong in (mutants(lesson) if mutant_students else {}).items():
+    wanted = mutants(lesson) if mutant_students is True else {e: mutants(lesson).get(e, []) for e in mutant_students or ()}
+    for exercise, wrong in wanted.items():
         gid = f"{exercise}-answer"
         if wrong and gid in answers:
             students[f"mutant-{exercise}"] = fill(student_nb, {**answers, gid: wrong[0][1]})
@@ -121,8 +171,8 @@ def synthetic_class(lesson: str, folder: Path, *, hostile: tuple[str, ...] = DEM
     return paths
 
 
-def _grade_lesson(lesson: str, workspace: Path, *, hostile: tuple[str, ...], mutant_students: bool, jobs: int,
-                  timeout_s: float) -> int:
+def _grade_lesson(lesson: str, workspace: Path, *, hostile: tuple[str, ...], mutant_students: bool | tuple[str, ...],
+                  jobs: int, timeout_s: float) -> int:
     """Grade the synthetic class of one lesson; print the results; return how many did not earn what they should."""
     from autograder.feedback import write_feedback
     from autograder.grade import grade_lesson

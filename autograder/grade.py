@@ -21,7 +21,6 @@ The steps, each a small function:
 from __future__ import annotations
 
 import ast
-import base64
 import hashlib
 import json
 import secrets
@@ -42,7 +41,8 @@ from autograder.results import (
     now_iso,
     rejected,
 )
-from autograder.sandbox import HARNESS, LANDLOCK, Limits, RunResult, Sandbox
+from autograder.sandbox import HARNESS, LANDLOCK, WIRE, Limits, RunResult, Sandbox
+from autograder.wire import decode_output, encode_value
 from dlkit.checks import core
 
 #: What the harness prints back can be at most this many outcomes per exercise.
@@ -148,53 +148,23 @@ class CaseSet:
     expected: list[tuple[np.ndarray, ...]]
 
 
+def case_set(exercise: core.Exercise, seed: int | None, *, hidden: bool = True) -> CaseSet:
+    """An exercise's visible cases, then (``hidden``) those drawn from ``seed``, with expected outputs."""
+    visible = exercise.cases(hidden=False)
+    drawn = exercise.cases(hidden=True, seed=seed) if hidden else []
+    cases = (visible + drawn)[:MAX_CASES]
+    return CaseSet(cases, len(visible), [core.expected_output(exercise, c) for c in cases])
+
+
+def encode_cases(cases: CaseSet) -> list[dict]:
+    """The cases as the harness receives them (inputs only: labels, hints and secrets stay here)."""
+    return [{"args": encode_value(tuple(c.args)), "kwargs": encode_value(dict(c.kwargs))} for c in cases.cases]
+
+
 def draw_cases(spec: LessonSpec, seed: int | None) -> dict[str, CaseSet]:
     """Visible and (where a check cell asks for them) hidden cases per exercise, with expected outputs."""
     hidden_ids = {eid for check in spec.checks for eid in check.hidden}
-    out = {}
-    for eid in spec.exercises():
-        exercise = core.get(eid)
-        visible = exercise.cases(hidden=False)
-        hidden = exercise.cases(hidden=True, seed=seed) if eid in hidden_ids else []
-        cases = (visible + hidden)[:MAX_CASES]
-        out[eid] = CaseSet(cases, len(visible), [core.expected_output(exercise, c) for c in cases])
-    return out
-
-
-def encode_value(v):
-    """Plain data -> JSON: arrays as ``{"__nd__": [dtype, shape, base64]}``, tuples as ``{"__tuple__": [...]}``."""
-    if isinstance(v, np.ndarray):
-        a = np.ascontiguousarray(v)
-        if a.dtype.kind not in "biuf":
-            raise TypeError(f"cases may hold numeric arrays only, got dtype {a.dtype}")
-        return {"__nd__": [a.dtype.str, list(a.shape), base64.b64encode(a.tobytes()).decode("ascii")]}
-    if isinstance(v, tuple):
-        return {"__tuple__": [encode_value(x) for x in v]}
-    if isinstance(v, list):
-        return [encode_value(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): encode_value(x) for k, x in v.items()}
-    if isinstance(v, np.generic):
-        return v.item()
-    if v is None or isinstance(v, (bool, int, float, str)):
-        return v
-    raise TypeError(f"cases may hold numbers, strings, arrays, tuples, lists and dicts; got {type(v).__name__}")
-
-
-def decode_output(items) -> tuple[np.ndarray, ...]:
-    """Outcome arrays from the channel: float64 only, shape checked against the byte count."""
-    if not isinstance(items, list):
-        raise ValueError("outputs must be a list")
-    out = []
-    for item in items:
-        dtype, shape, data = item["__nd__"]
-        if dtype != "<f8" or not all(isinstance(s, int) and s >= 0 for s in shape):
-            raise ValueError("outputs must be float64 arrays")
-        raw = base64.b64decode(data, validate=True)
-        if len(raw) != 8 * int(np.prod(shape, dtype=np.int64)):
-            raise ValueError("an output array's size does not match its shape")
-        out.append(np.frombuffer(raw, dtype="<f8").reshape(shape).copy())
-    return tuple(out)
+    return {eid: case_set(core.get(eid), seed, hidden=eid in hidden_ids) for eid in spec.exercises()}
 
 
 # -- the result channel --------------------------------------------------------------------------
@@ -272,7 +242,7 @@ def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet
         result = by_id.get(eid) or {}
         if result.get("rigged"):
             flags.append(f"{check.grade_id}: `{name}` {'; '.join(map(str, result['rigged']))[:200]}")
-        v_ok, h_ok, note = _judge_cases(exercise, case_set, result.get("outcomes"))
+        v_ok, h_ok, note = judge_cases(exercise, case_set, result.get("outcomes"))
         reference = (f"{exercise.reference.__module__}.{exercise.reference.__qualname__}"
                      if exercise.reference is not None else "\0no reference")
         if any(reference in str(o.get("error") or "") for o in result.get("outcomes") or [] if isinstance(o, dict)):
@@ -294,7 +264,7 @@ def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet
     return CheckResult(check.grade_id, ids, points, check.points, passed, visible_ok, hidden_ok, text), flags
 
 
-def _judge_cases(exercise: core.Exercise, case_set: CaseSet, outcomes) -> tuple[bool, bool, str]:
+def judge_cases(exercise: core.Exercise, case_set: CaseSet, outcomes) -> tuple[bool, bool, str]:
     """``(visible passed, hidden passed, message)``; hidden failures never show inputs."""
     if not isinstance(outcomes, list) or len(outcomes) != len(case_set.cases):
         return False, False, f"{exercise.function}: the grader got no answers from your function"
@@ -318,9 +288,55 @@ def _judge_cases(exercise: core.Exercise, case_set: CaseSet, outcomes) -> tuple[
             if not first_msg:
                 label = f" ({case.label})" if case.label else ""
                 hint = case.hint or exercise.hint
-                first_msg = (f"{exercise.function}: passes the visible checks but fails a hidden check{label}."
+                first_msg = (f"{exercise.function}: passes the visible checks but fails a hidden check{label}: "
+                             f"{hidden_failure(exercise, case, outcome, expected)}."
                              + (f"\n  Hint: {hint}" if hint else ""))
     return visible_ok, hidden_ok, first_msg
+
+
+def hidden_failure(exercise: core.Exercise, case: core.Case, outcome: core.Outcome,
+                   expected: tuple[np.ndarray, ...]) -> str:
+    """What went wrong on a hidden case, as far as privacy allows.
+
+    Said: which kind of failure, the number of values returned, the size of
+    the error (largest absolute and relative error, share of entries wrong),
+    a score's own verdict. Never said: the case's inputs, shapes or expected
+    values (drawn from the instructor's seed), nor any text the student's code
+    produced while handling them (an exception's message, printed output):
+    only the exception's type.
+    """
+    error = outcome.error
+    if error is not None:
+        if error.startswith("raised "):
+            return f"your code {error.split(':', 1)[0]} on it"  # the type only: the message may carry its inputs
+        if error.startswith("numerical trouble"):
+            return "numpy overflowed or divided by zero on it"
+        return "your code did not give an answer (" + error.split(":", 1)[0][:80] + ")"
+    if outcome.mutated:
+        return "your code changed its input in place"
+    got = outcome.output
+    if exercise.score is not None and got is not None:
+        return exercise.score(case, got).message or "the score is too low"
+    if got is None or len(got) != len(expected):
+        return f"it returned {0 if got is None else len(got)} value(s), expected {len(expected)}"
+    for k, (g, e) in enumerate(zip(got, expected)):
+        which = f" (returned value {k + 1})" if len(expected) > 1 else ""
+        if g.shape != e.shape:
+            return f"the output{which} has the wrong shape (or number of dimensions)"
+        rtol, atol = case.tol or (exercise.rtol, exercise.atol)
+        bad = ~core._close(g, e, rtol, atol)
+        if bad.any():
+            with np.errstate(all="ignore"):
+                diff = np.abs(g[bad] - e[bad])
+                nonzero = np.abs(e[bad]) > 0
+                rel = diff[nonzero] / np.abs(e[bad][nonzero])
+            if not np.isfinite(diff).all():
+                size = "some entries are inf or NaN where the answer is finite"
+            else:
+                size = f"the largest error is {float(diff.max()):.2g}"
+                size += f" (relative {float(rel.max()):.2g})" if rel.size else ""
+            return f"the output{which} is wrong in {100 * bad.mean():.0f}% of its entries; {size}"
+    return "it differs from the expected answer"
 
 
 def score(result: SubmissionResult) -> SubmissionResult:
@@ -354,12 +370,11 @@ class Grader:
         limits = limits or Limits()
         sandbox = Sandbox(limits, unsafe=unsafe, confine=confine)
         cases = draw_cases(spec, seed)
-        harness = hashlib.sha256(HARNESS.read_bytes() + LANDLOCK.read_bytes()).hexdigest()
+        harness = hashlib.sha256(HARNESS.read_bytes() + LANDLOCK.read_bytes() + WIRE.read_bytes()).hexdigest()
         fingerprint = json.dumps({"lesson": spec.fingerprint, "seed": core.hidden_seed(seed, ""), "harness": harness,
                                   "limits": [limits.timeout_s, limits.memory_mb, limits.nproc],
                                   "version": GRADER_VERSION, "sandboxed": sandbox.confined}, sort_keys=True)
-        encoded = {eid: [{"args": encode_value(tuple(c.args)), "kwargs": encode_value(dict(c.kwargs))}
-                         for c in cs.cases] for eid, cs in cases.items()}
+        encoded = {eid: encode_cases(cs) for eid, cs in cases.items()}
         return cls(spec, cases, sandbox, seed, hashlib.sha256(fingerprint.encode()).hexdigest(),
                    forbidden_names(spec), encoded)
 
@@ -474,9 +489,15 @@ def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, done: dic
             else:
                 cell.outputs = [nbformat.v4.new_output("error", ename="CheckFailed", evalue=v.message, traceback=[v.message])]
             continue
-        item = next(texts, None)
-        if item and item.get("text"):
-            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=str(item["text"]))]
+        item = next(texts, None) or {}
+        outputs = []
+        if item.get("text"):
+            outputs.append(nbformat.v4.new_output("stream", name="stdout", text=str(item["text"])))
+        if item.get("error"):  # the exception's name only: its message may carry what the student's code printed
+            outputs.append(nbformat.v4.new_output("error", ename=str(item["error"])[:100],
+                                                  evalue="this cell raised when the grader ran it", traceback=[]))
+        if outputs:
+            cell.outputs = outputs
     return nb
 
 

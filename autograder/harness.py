@@ -39,7 +39,6 @@ command (used by tests of the sandbox itself).
 
 from __future__ import annotations
 
-import base64
 import builtins
 import ctypes
 import io
@@ -182,29 +181,44 @@ def read_frame(fd: int, *, deadline: float | None = None, limit: int = 1 << 62) 
     return message
 
 
-# -- plain-data encoding (mirrors autograder.grade.encode_value) ----------------------
+# -- plain-data encoding: autograder/wire.py, bound next to this file ---------------------
 
-def decode_value(v):
-    """JSON -> Python: ``{"__nd__": [dtype, shape, b64]}`` arrays, ``{"__tuple__": [...]}`` tuples."""
-    import numpy as np
+def load_wire():
+    """The wire-format module: ``autograder.wire`` in the grader, ``wire`` (next to this file) in the sandbox.
 
-    if isinstance(v, dict):
-        if "__nd__" in v:
-            dtype, shape, data = v["__nd__"]
-            return np.frombuffer(base64.b64decode(data), dtype=np.dtype(dtype)).reshape(shape).copy()
-        if "__tuple__" in v:
-            return tuple(decode_value(x) for x in v["__tuple__"])
-        return {k: decode_value(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [decode_value(x) for x in v]
-    return v
+    Imported only by the student process (it imports numpy); the warden never decodes a case.
+    """
+    if __package__:
+        from autograder import wire
+    else:
+        import wire
+    return wire
 
 
-def encode_array(a) -> dict:
-    import numpy as np
+def answer_cases(exercise, target, raw_cases: list, call_student, case_type, after_each=None,
+                 wire=None) -> list[dict]:
+    """Decode each case, call the student's answer on it, and encode the outcome for the channel.
 
-    a = np.ascontiguousarray(a, dtype="<f8")
-    return {"__nd__": ["<f8", list(a.shape), base64.b64encode(a.tobytes()).decode("ascii")]}
+    The one path every case takes from the wire to the student's code and back;
+    the lesson tests drive it in process to prove the wire hands the student
+    what the notebook would.
+    """
+    wire = wire or load_wire()
+    outcomes = []
+    for raw in raw_cases:
+        case = case_type(tuple(wire.decode_value(raw["args"])), wire.decode_value(raw["kwargs"]))
+        start = time.perf_counter()
+        outcome = call_student(exercise, target, case)
+        seconds = time.perf_counter() - start
+        if after_each is not None:
+            after_each()
+        outcomes.append({
+            "output": None if outcome.output is None else [wire.encode_output(a) for a in outcome.output],
+            "error": None if outcome.error is None else str(outcome.error)[:500],
+            "mutated": list(outcome.mutated),
+            "seconds": round(seconds, 6),
+        })
+    return outcomes
 
 
 # -- output capture -------------------------------------------------------------------
@@ -423,6 +437,7 @@ class Student:
 
         self.np = np
         self.core = core
+        self.wire = load_wire()  # now, before any student code can plant a module of that name
         self.call_student = core.call_student
         self.get_exercise = core.get
         self.case_type = core.Case
@@ -458,7 +473,7 @@ class Student:
 
         self.shell = InteractiveShell.instance(user_ns={"__name__": "__main__"})
         self.shell.colors = "NoColor"
-        self.guarded = [self.np, builtins, self.core, checks_pkg]
+        self.guarded = [self.np, builtins, self.core, checks_pkg, self.wire]
         self.before = snapshot(self.guarded)
         return {"sealed": sealed, "withdrawn": withdrawn}
 
@@ -476,7 +491,6 @@ class Student:
         return {"text": out.text(), "error": type(err).__name__ if err is not None else None}
 
     def call(self, eid: str, name: str, raw_cases: list) -> dict:
-        cases = [self.case_type(tuple(decode_value(c["args"])), decode_value(c["kwargs"])) for c in raw_cases]
         exercise = self.get_exercise(eid)
         fn = dict.get(self.shell.user_ns, name)
         seen: list = []
@@ -488,22 +502,16 @@ class Student:
             target = fn                    # a trained model, or a value taken as it is
             if kind == "value":
                 seen.append(fn)
-        outcomes = []
+
+        def profile_hook_left():
+            if self.getprofile() is not None:
+                flags.append(f"{eid}: the student's code left a profile hook installed")
+
         real = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = CappedText(CELL_OUTPUT_CHARS)
         try:
-            for case in cases:
-                start = time.perf_counter()
-                outcome = self.call_student(exercise, target, case)
-                seconds = time.perf_counter() - start
-                if self.getprofile() is not None:
-                    flags.append(f"{eid}: the student's code left a profile hook installed")
-                outcomes.append({
-                    "output": None if outcome.output is None else [encode_array(a) for a in outcome.output],
-                    "error": None if outcome.error is None else str(outcome.error)[:500],
-                    "mutated": list(outcome.mutated),
-                    "seconds": round(seconds, 6),
-                })
+            outcomes = answer_cases(exercise, target, raw_cases, self.call_student, self.case_type, profile_hook_left,
+                                    self.wire)
         finally:
             sys.stdout, sys.stderr = real
         rigged = sorted({r for r in (_rigged(value, self.np.ndarray) for value in seen) if r})

@@ -132,25 +132,56 @@ _RUN_CALL = re.compile(r"""checks\.run\(\s*["']([^"']+)["']\s*,\s*([A-Za-z_]\w*)
 
 
 def find_target(nb: nbformat.NotebookNode) -> Target:
-    """The first exercise of a notebook: the answer cell before the first check cell that calls ``checks.run``."""
+    """The exercise hostile answers attack, and its answer and check cells.
+
+    The first exercise (in notebook order) that is a function with a
+    reference and that no other exercise builds on (``REQUIRES`` of the
+    lesson's mutants file), so that the reference entries have something to
+    call and a wrong answer costs the target's check alone; failing that, the
+    first with a reference, then the first. A lesson may open with a model or
+    a value exercise, which has no reference: its ``reference`` is then ``""``.
+    """
+    from dlkit.checks.core import get
+
+    checks: list[tuple[str, str, str, str]] = []  # (answer grade id, check grade id, exercise id, function)
     answer_id = None
-    checks: list[tuple[str, str, str]] = []  # (grade id, exercise id, function)
     for cell in nb.cells:
-        if nbs.is_answer(cell) and answer_id is None:
+        if nbs.is_answer(cell):
             answer_id = nbs.grade_id(cell)
         if nbs.is_graded(cell) and cell.cell_type == "code":
             match = _RUN_CALL.search(cell.source)
-            if match:
-                checks.append((nbs.grade_id(cell), match.group(1), match.group(2)))
-    if answer_id is None or not checks:
-        raise ValueError("hostile submissions need a notebook with an answer cell and a check cell calling "
-                         f"checks.run(...); found answer cell {answer_id!r} and {len(checks)} check cell(s)")
-    check_id, exercise_id, function = checks[0]
-    from dlkit.checks.core import get
+            if match and answer_id is not None:
+                checks.append((answer_id, nbs.grade_id(cell), match.group(1), match.group(2)))
+    if not checks:
+        raise ValueError("hostile submissions need a notebook with an answer cell followed by a check cell "
+                         "calling checks.run(...); found none")
+    exercises = {eid: get(eid) for _, _, eid, _ in checks}
+    required = {name for used in _requires(checks[0][2]).values() for name in used}
 
-    ref = get(exercise_id).reference
-    return Target(answer_id, check_id, function, exercise_id, f"{ref.__module__}.{ref.__qualname__}",
-                  tuple(gid for gid, _, _ in checks[1:]))
+    def rank(item) -> int:
+        ex = exercises[item[2]]
+        if ex.reference is None:
+            return 3
+        if ex.kind != "function":
+            return 2
+        return 1 if item[2].split(".", 1)[1] in required else 0
+
+    answer_id, check_id, exercise_id, function = min(checks, key=rank)  # min keeps notebook order among equals
+    ref = exercises[exercise_id].reference
+    return Target(answer_id, check_id, function, exercise_id,
+                  f"{ref.__module__}.{ref.__qualname__}" if ref is not None else "",
+                  tuple(gid for _, gid, _, _ in checks if gid != check_id))
+
+
+def _requires(exercise_id: str) -> dict[str, tuple[str, ...]]:
+    """``REQUIRES`` of the exercise's lesson (``autograder/mutants/lessonNN.py``), or {} without one."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"autograder.mutants.lesson{exercise_id.split('.', 1)[0]}")
+    except ModuleNotFoundError:
+        return {}
+    return dict(getattr(module, "REQUIRES", {}))
 
 
 # -- building blocks ----------------------------------------------------------------
@@ -518,17 +549,24 @@ def _duplicate_cell_ids(nb: nbformat.NotebookNode) -> bytes:
     return json.dumps(raw, indent=1).encode()
 
 
+#: Ids of the fake "other lesson" notebook: lesson 00 does not exist (lessons are 01 to 13), and
+#: a grade id with a hyphen in the exercise part is no ``<name>-answer`` of any lesson.
+WRONG_LESSON_EXERCISE = "00.not_a_lesson"
+WRONG_LESSON_IDS = ("not-a-lesson-answer", "not-a-lesson-check")
+
+
 def _wrong_lesson(nb: nbformat.NotebookNode) -> bytes:
-    """A notebook of another lesson (lesson 02's grade ids and checks)."""
+    """A notebook of another lesson: grade ids and a check no lesson of the course uses."""
     raw = json.loads(_dump(nb))
+    answer, check = WRONG_LESSON_IDS
     raw["cells"] = [
-        {"cell_type": "code", "execution_count": None, "id": "mse-answer", "outputs": [], "source":
-         "def mse(pred, target):\n    return ((pred - target) ** 2).mean()\n",
-         "metadata": {"nbgrader": {"grade": False, "grade_id": "mse-answer", "locked": False,
+        {"cell_type": "code", "execution_count": None, "id": answer, "outputs": [], "source":
+         "def not_a_lesson(pred, target):\n    return ((pred - target) ** 2).mean()\n",
+         "metadata": {"nbgrader": {"grade": False, "grade_id": answer, "locked": False,
                                    "schema_version": 3, "solution": True, "task": False}}},
-        {"cell_type": "code", "execution_count": None, "id": "mse-check", "outputs": [],
-         "source": 'checks.run("02.mse", mse)',
-         "metadata": {"nbgrader": {"grade": True, "grade_id": "mse-check", "locked": True, "points": 2,
+        {"cell_type": "code", "execution_count": None, "id": check, "outputs": [],
+         "source": f'checks.run("{WRONG_LESSON_EXERCISE}", not_a_lesson)',
+         "metadata": {"nbgrader": {"grade": True, "grade_id": check, "locked": True, "points": 2,
                                    "schema_version": 3, "solution": False, "task": False}}},
     ]
     return json.dumps(raw, indent=1).encode()

@@ -22,3 +22,8 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Notebooks are committed without outputs; nbgrader must not add any.
 c.ClearOutput.enabled = True
+# nbgrader's feedback shows the autograded notebook's source, hidden test lines
+# included; strip them (GetGrades reads scores from the gradebook, not the source).
+c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades",
+                                    "nbgrader.preprocessors.ClearHiddenTests",
+                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]

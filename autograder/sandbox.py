@@ -42,9 +42,11 @@ from autograder import REPO
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
 LANDLOCK = HARNESS.with_name("landlock.py")
+WIRE = HARNESS.with_name("wire.py")
 #: Where the harness (and the module it imports) appear inside the sandbox.
 SANDBOX_HARNESS = "/opt/grader/harness.py"
 SANDBOX_LANDLOCK = "/opt/grader/landlock.py"
+SANDBOX_WIRE = "/opt/grader/wire.py"
 SANDBOX_HOME = "/home/student"
 #: Unprivileged uids for sandboxed code: one per run, so process counts of
 #: parallel runs do not add up.
@@ -202,6 +204,7 @@ def bwrap_args(bwrap: str, limits: Limits, extra_ro: dict[str, str] | None = Non
         args += ["--ro-bind", host, inside]
     args += ["--perms", "0755", "--dir", str(Path(SANDBOX_HARNESS).parent),
              "--ro-bind", str(HARNESS), SANDBOX_HARNESS, "--ro-bind", str(LANDLOCK), SANDBOX_LANDLOCK,
+             "--ro-bind", str(WIRE), SANDBOX_WIRE,
              "--chdir", SANDBOX_HOME,
              "--clearenv", "--setenv", "HOME", SANDBOX_HOME, "--setenv", "PATH", _sandbox_path(),
              "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",

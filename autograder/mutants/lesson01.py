@@ -11,7 +11,7 @@ cells of the same notebook define (see :data:`REQUIRES`).
   correct answers written differently from the solution, which the checks must
   accept.
 
-The mutation tests (``tests/lessons/test_lesson01_mutations.py``) hold the
+The generic lesson tests (``tests/lessons/test_lesson_answers.py``) hold the
 checks to both; the demo and the grader reuse these sources to build synthetic
 submissions (replace the cell with grade id ``<name>-answer``).
 """

@@ -17,10 +17,10 @@ import pytest
 from autograder import hostile as H
 from autograder.grade import checks_by_id, grade_lesson
 from autograder.results import load_results
-from autograder.sandbox import Limits, probe
+from autograder.sandbox import Limits
 from tests.autograder.grade_support import LESSON, lite_lesson, released
 
-needs_sandbox = pytest.mark.skipif(probe()[0] is None, reason="no working bubblewrap here")
+needs_sandbox = pytest.mark.usefixtures("sandbox_available")
 
 
 def test_a_check_with_two_results_is_reported_and_neither_is_kept():
@@ -105,8 +105,9 @@ def test_the_sandbox_starts_with_the_graders_font_list(tmp_path, lesson):
     """Without it, each submission's first figure makes matplotlib scan the system fonts again."""
     from autograder.sandbox import font_cache
 
-    if font_cache() is None:
-        pytest.skip("matplotlib is not installed in the grader's environment")
+    from tests.helpers import require
+
+    require(font_cache() is not None, "matplotlib in the grader's environment (pip install -e '.[dev]')")
     look = "import os\nprint('MPLCONFIGDIR HOLDS', sorted(os.listdir(os.environ['MPLCONFIGDIR'])))"
     records = _grade(tmp_path, lesson, {"looker": _with_cell_before_first_answer(lesson[2], look)})
     assert f"MPLCONFIGDIR HOLDS ['{font_cache().name}']" in records["looker"].log_tail, records["looker"].log_tail

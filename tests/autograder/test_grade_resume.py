@@ -16,11 +16,11 @@ from autograder import REPO
 from autograder import hostile as H
 from autograder.nbgrader_course import Course, read_grades
 from autograder.results import load_results
-from autograder.sandbox import probe
+
 from autograder.synthetic import fill, mutants
 from tests.autograder.grade_support import LESSON, lite_lesson, released
 
-pytestmark = pytest.mark.skipif(probe()[0] is None, reason="no working bubblewrap here")
+pytestmark = pytest.mark.usefixtures("sandbox_available")
 
 SCRIPT = textwrap.dedent("""
     import sys

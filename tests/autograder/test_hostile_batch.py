@@ -10,18 +10,24 @@ import pytest
 from autograder import hostile as H
 from autograder.grade import grade_lesson
 from autograder.results import load_results
-from autograder.sandbox import Limits, probe
+from autograder.sandbox import Limits
 from tests.autograder.grade_support import LESSON, lite_lesson, released
 
-pytestmark = pytest.mark.skipif(probe()[0] is None, reason="no working bubblewrap here")
+pytestmark = pytest.mark.usefixtures("sandbox_available")
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    """Grade the whole catalogue plus two honest students (one graded last) with jobs=2; return records by id."""
+def lite(tmp_path_factory):
+    """The fast copy of lesson 01, released once for this module: ``(root, source_root, release_root, correct)``."""
     root = tmp_path_factory.mktemp("hostile")
     source_root, release_root = lite_lesson(root)
-    correct = H.correct_notebook(LESSON, released(release_root))
+    return root, source_root, release_root, H.correct_notebook(LESSON, released(release_root))
+
+
+@pytest.fixture(scope="module")
+def batch(lite):
+    """Grade the whole catalogue plus two honest students (one graded last) with jobs=2; return records by id."""
+    root, source_root, release_root, correct = lite
     server, hits = _listen()
     subs = root / "submissions"
     H.write_submissions(subs, correct, port=server.getsockname()[1])
@@ -61,11 +67,29 @@ def test_every_submission_has_a_record(batch):
     assert len(summary.records) == len(expected)
 
 
-@pytest.mark.parametrize("name", [h.name for h in H.CATALOGUE])
+#: Proved alone below, where no other limit can stop it first.
+ALONE = ("memory-bomb",)
+
+
+@pytest.mark.parametrize("name", [h.name for h in H.CATALOGUE if h.name not in ALONE])
 def test_hostile_submission_earns_what_it_should(batch, name):
     records, _, _, correct, _ = batch
     hostile = H.by_name(name)
     assert H.problems(hostile, records[hostile.student_id], H.find_target(correct)) == []
+
+
+def test_memory_bomb_is_stopped_by_the_memory_cap_however_slow_the_machine(lite, tmp_path):
+    """The time limit is made irrelevant (far longer than touching the memory takes on any machine):
+    the record must give a memory reason, never the clock. In the batch (12 s) a busy machine hit the time limit first."""
+    _, source_root, release_root, correct = lite
+    H.write_submissions(tmp_path / "subs", correct, ["memory-bomb"])
+    grade_lesson(LESSON, tmp_path / "subs", tmp_path / "ws", limits=Limits(timeout_s=600, memory_mb=1024),
+                 progress=False, use_gradebook=False, source_root=source_root, release_root=release_root)
+    record = {r.student_id: r for r in load_results(tmp_path / "ws", LESSON)}["hostile-memory-bomb"]
+    assert not record.timed_out, H.record_text(H._as_dict(record))
+    assert H.problems(H.by_name("memory-bomb"), record, H.find_target(correct)) == []
+    text = " ".join([record.status, *record.flags, *(c.message for c in record.checks)]).lower()
+    assert "memory" in text and "time limit" not in text, text
 
 
 def _lesson_points() -> float:

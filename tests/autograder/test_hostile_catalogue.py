@@ -94,7 +94,7 @@ def test_content_level_malformations(correct):
     assert versions == {99}
     other = json.loads(H.by_name("wrong-lesson").build(correct))
     ids = {c["metadata"]["nbgrader"]["grade_id"] for c in other["cells"]}
-    assert ids == {"mse-answer", "mse-check"}
+    assert ids == set(H.WRONG_LESSON_IDS)
     dup = nbformat.reads(H.by_name("duplicate-grade-id").build(correct).decode(), as_version=4)
     gids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in dup.cells]
     assert gids.count("sigmoid-answer") == 2
@@ -229,3 +229,39 @@ def test_write_submissions_and_leftover_detectors(tmp_path, correct):
         sleeper.kill()
         sleeper.wait()
     assert sleeper.pid not in H.lingering_processes()
+
+
+def test_the_wrong_lesson_entry_uses_ids_no_lesson_can_use():
+    """Lessons are numbered 01 to 13 and name exercises with identifiers: 00 and hyphens are free for fakes."""
+    from pathlib import Path
+
+    from dlkit.checks import core
+
+    lessons = sorted(p.stem[len("lesson"):] for p in Path(core.__file__).parent.glob("lesson*.py"))
+    used = {ex.id for n in lessons for ex in core.all_exercises(n)}
+    grade_ids = {f"{ex.id.split('.', 1)[1]}-{kind}" for n in lessons for ex in core.all_exercises(n)
+                 for kind in ("answer", "check")}
+    assert H.WRONG_LESSON_EXERCISE not in used and H.WRONG_LESSON_EXERCISE.split(".")[0] not in lessons
+    assert not set(H.WRONG_LESSON_IDS) & grade_ids
+    assert all(not gid.removesuffix("-answer").removesuffix("-check").isidentifier() for gid in H.WRONG_LESSON_IDS)
+    with pytest.raises(KeyError):
+        core.get(H.WRONG_LESSON_EXERCISE)
+
+
+def test_target_of_a_lesson_opening_with_a_value_exercise(tmp_path):
+    """find_target skips exercises without a reference or of another kind, and names every other check."""
+    import importlib.util
+
+    from tests.lessons import fake_lesson
+
+    root = fake_lesson.write(tmp_path)
+    name = "dlkit.checks.lesson97"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, root / "dlkit" / "checks" / "lesson97.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    target = H.find_target(fake_lesson.notebook())
+    assert (target.answer_id, target.check_id, target.exercise_id) == ("double-answer", "double-check", "97.double")
+    assert target.reference == "dlkit.checks.lesson97._double"
+    assert target.other_checks == ("offset-check", "classifier-check")

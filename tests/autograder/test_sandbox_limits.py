@@ -8,9 +8,9 @@ import textwrap
 import pytest
 
 from autograder import REPO
-from autograder.sandbox import Limits, Sandbox, probe
+from autograder.sandbox import Limits, Sandbox
 
-pytestmark = pytest.mark.skipif(probe()[0] is None, reason="no working bubblewrap here")
+pytestmark = pytest.mark.usefixtures("sandbox_available")
 
 
 def _run(code: str, **limits) -> tuple[str, object]:

@@ -70,7 +70,7 @@ def test_schema_other_lesson_and_ambiguous_answers_are_rejected(released):
     other = copy.deepcopy(released)
     for k, cell in enumerate(other.cells):
         if "nbgrader" in cell.metadata:
-            cell.metadata["nbgrader"]["grade_id"] = f"mse-{k}"
+            cell.metadata["nbgrader"]["grade_id"] = f"not-a-lesson-{k}"
     with pytest.raises(Rejected, match="another lesson"):
         validate(_bytes(other), released)
     twice = copy.deepcopy(released)

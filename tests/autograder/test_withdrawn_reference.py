@@ -14,9 +14,6 @@ from autograder import landlock
 from autograder.harness import withdraw
 from dlkit.checks import core
 
-HAS_LANDLOCK = landlock.abi_version() >= 1
-
-
 def _answer_key(x, scale=2.0):
     return ["SECRET-ANSWER-42", x * scale]
 
@@ -66,7 +63,7 @@ def test_plan_grants_every_sibling_and_nothing_beneath_a_denied_folder(tmp_path)
     assert not [p for p in rules if p.startswith(str(tmp_path / "pkg" / "reference"))]
 
 
-@pytest.mark.skipif(not HAS_LANDLOCK, reason="this kernel has no Landlock")
+@pytest.mark.usefixtures("landlock_available")
 def test_deny_reading_holds_for_reload_exec_symlinks_and_child_processes(tmp_path):
     pkg = tmp_path / "pkg"
     (pkg / "reference").mkdir(parents=True)

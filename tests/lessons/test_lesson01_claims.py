@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 
 from dlkit import checks
 from dlkit.checks.lesson01 import NEURON_TARGET, _moons
-from tests.lessons.test_lesson01_notebook_structure import answer_sources
+from tests.lessons.course import REPO, Lesson
 
 
 def _accuracy(weights: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
@@ -33,6 +33,35 @@ def test_the_best_straight_line_gets_about_87_percent_of_the_moons():
 def test_the_solution_neuron_passes_for_any_hidden_seed():
     """The margin between 87% and the 85% target holds for every instructor seed we try."""
     namespace = {"np": np}
-    exec(answer_sources()["neuron"], namespace)
+    exec(Lesson("01", "01-neurons", REPO).answers()["neuron"], namespace)
     for seed in range(20):
         checks.run("01.neuron", namespace["neuron_weights"], hidden=True, seed=seed, quiet=True)
+
+
+# -- moved from the former per-lesson structure test (lesson 01's own layout claims) --------
+
+def _cells():
+    nb = Lesson("01", "01-neurons", REPO).notebook()
+    return nb, [c.metadata.get("nbgrader", {}).get("grade_id", "") for c in nb.cells]
+
+
+def test_accuracy_claim_is_asserted_in_a_locked_cell_after_the_last_exercise():
+    import re
+
+    nb, ids = _cells()
+    last_check = max(i for i, g in enumerate(ids) if g.endswith("-check"))
+    claims = [(i, c) for i, c in enumerate(nb.cells)
+              if c.cell_type == "code" and re.search(r"^assert test_accuracy > 0\.90\b", c.source, re.M)]
+    assert len(claims) == 1
+    i, cell = claims[0]
+    assert i > last_check and cell.metadata["nbgrader"]["locked"] and not cell.metadata["nbgrader"]["grade"]
+    assert nb.cells[i - 1].cell_type == "markdown" and "90%" in nb.cells[i - 1].source, \
+        "state the claim right before its assert"
+
+
+def test_student_facing_widget_and_static_figure_both_present():
+    nb, _ = _cells()
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    widget = [i for i, s in enumerate(code) if "widgets.neuron_explorer(" in s]
+    static = [i for i, s in enumerate(code) if "plot.neuron(" in s]
+    assert widget and static and static[0] < widget[0], "show the static figure before the slider"

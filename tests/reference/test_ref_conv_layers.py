@@ -99,4 +99,5 @@ def test_numpy_cnn_learns_digits_above_90_percent():
     accuracy = np.mean(model.forward(x_test).argmax(axis=1) == y_test)
     assert accuracy_before < 0.3, f"an untrained net should be near chance (0.1), got {accuracy_before:.3f}"
     assert accuracy > 0.90, f"test accuracy {accuracy:.3f} after 8 epochs, expected > 0.90"
-    assert seconds < 20, f"training took {seconds:.1f} s; it should take a few seconds"
+    # A loaded CI machine is several times slower than a quiet one; benchmarks/bench_conv.py measures speed.
+    assert seconds < 120, f"training took {seconds:.1f} s; it should take a few seconds"

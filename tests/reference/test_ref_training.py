@@ -45,7 +45,8 @@ def test_numpy_mlp_learns_spirals_above_95_percent():
     assert float(loss) < 0.5 * first_loss
     assert train_acc > 0.95, f"train accuracy {train_acc:.3f}"
     assert test_acc > 0.95, f"held-out accuracy {test_acc:.3f}"
-    assert seconds < 10, f"training took {seconds:.1f} s"
+    # A loaded CI machine is several times slower than a quiet one; the benchmarks measure speed.
+    assert seconds < 60, f"training took {seconds:.1f} s (about 2 s on a quiet machine)"
 
 
 def test_spirals_are_not_linearly_separable():
