@@ -87,7 +87,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     try:
         limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
         summary = grade_lesson(lesson, Path(args.submissions), Path(args.workspace), jobs=args.jobs,
-                               limits=limits, seed=args.seed, unsafe=args.unsafe)
+                               limits=limits, seed=args.seed, unsafe=args.unsafe, attempt=args.attempt,
+                               regrade=args.regrade)
     except SandboxUnavailable as exc:
         print(f"REFUSING TO GRADE: {exc}", file=sys.stderr)
         return 2
@@ -95,7 +96,11 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         print(f"cannot grade: {exc}", file=sys.stderr)
         return 1
     print(summary.line())
-    print(f"results in {Path(args.workspace) / 'results' / lesson}, grades in {Path(args.workspace) / 'grades.csv'}")
+    print(f"results in {Path(args.workspace) / 'results' / lesson}, grades in {Path(args.workspace) / 'grades.csv'}, "
+          f"who handed in what in {Path(args.workspace) / 'intake' / lesson / 'submissions.csv'}")
+    if not summary.anything_graded:
+        print(f"NOTHING WAS GRADED from {args.submissions}: see the reasons above and in the manifest", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -146,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-mb", type=int, default=3072, help="memory cap per process (RLIMIT_DATA), MiB (default: 3072)")
     p.add_argument("--unsafe", action="store_true",
                    help="grade without a sandbox when bubblewrap is unavailable (student code runs as you!)")
+    p.add_argument("--attempt", choices=["latest", "first"], default="latest",
+                   help="which of a student's ordered attempts (Canvas re-submissions, Blackboard attempts) "
+                        "to grade (default: latest)")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade again although the lesson's records were made with another seed")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("export", parents=[workspace], help="write grades.csv from the result records of every lesson")
