@@ -34,6 +34,7 @@ import nbformat
 from autograder import LESSONS, SOLUTIONS
 from autograder import notebooks as nbs
 from autograder import validate as val
+from autograder.explain import cell_notes
 from autograder.results import (
     GRADER_VERSION,
     CheckResult,
@@ -381,6 +382,8 @@ class Grader:
         grouped = checks_by_id(messages)  # once: both steps below read it
         result = self._judge(student_id, run, grouped, problem, static, common)
         result.repairs = fixed.repairs
+        result.cell_notes = cell_notes(fixed.notebook, grouped[2], _stop_reason(run, problem, grouped[2]),
+                                       self.sandbox.limits.memory_mb)
         if not self.sandbox.confined:
             result.flags.append("graded WITHOUT a sandbox (--unsafe)")
         return score(result), _with_outputs(fixed.notebook, result, grouped[2])

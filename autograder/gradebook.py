@@ -79,6 +79,7 @@ def sync(workspace: Path, lesson: str, notebook: str, records: list[SubmissionRe
                 continue
             submission = gb.update_or_create_submission(lesson, record.student_id)
             submission.timestamp = _when(row.get("submitted_at", "")) or _when(record.graded_at)
+            _write_timestamp(Path(workspace), lesson, record.student_id, submission.timestamp)
             for check in record.checks:
                 try:
                     grade = gb.find_grade(check.grade_id, notebook, lesson, record.student_id)
@@ -87,6 +88,14 @@ def sync(workspace: Path, lesson: str, notebook: str, records: list[SubmissionRe
                 grade.auto_score = float(check.points)
                 grade.needs_manual_grade = grade.manual_score is not None  # as nbgrader's autograde decides
             gb.db.commit()
+
+
+def _write_timestamp(workspace: Path, lesson: str, student_id: str, when: datetime | None) -> None:
+    """``submitted/<student>/<lesson>/timestamp.txt``: formgrader shows a submission as autograded only when
+    this file's time equals the gradebook's (nbgrader's own ``collect`` writes it)."""
+    folder = workspace / "submitted" / student_id / lesson
+    if when is not None and folder.is_dir():
+        (folder / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
 
 
 def _when(iso: str) -> datetime | None:

@@ -197,10 +197,11 @@ def _attribute(raw: RawFile, depth: int, receipts: dict[str, tuple[str, str]]) -
     elif len(parts) == 1 and (m := GOOGLE.match(name)):
         e.lms, e.name, e.file_name = "google", m["name"].strip(), m["file"]
         e.student_id = _slug(e.name)
+    elif len(parts) == 1 and not raw.is_notebook:  # a loose readme or pdf: nobody's missing notebook
+        e.decision = "not graded: not a notebook, and outside any student's folder"
+        return e
     else:
-        raw_id = parts[0][: -len(".ipynb")] if len(parts) == 1 and raw.is_notebook else parts[0]
-        if len(parts) == 1 and not raw.is_notebook:
-            raw_id = PurePosixPath(parts[0]).stem
+        raw_id = parts[0][: -len(".ipynb")] if len(parts) == 1 else parts[0]
         e.lms = "folder"
         e.student_id = raw_id if SAFE_ID.match(raw_id) else _slug(raw_id)
         if e.student_id != raw_id:
