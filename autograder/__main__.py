@@ -87,7 +87,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     try:
         limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
         summary = grade_lesson(lesson, Path(args.submissions), Path(args.workspace), jobs=args.jobs,
-                               limits=limits, seed=args.seed, unsafe=args.unsafe)
+                               limits=limits, seed=args.seed, unsafe=args.unsafe, attempt=args.attempt,
+                               regrade=args.regrade)
     except SandboxUnavailable as exc:
         print(f"REFUSING TO GRADE: {exc}", file=sys.stderr)
         return 2
@@ -95,15 +96,34 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         print(f"cannot grade: {exc}", file=sys.stderr)
         return 1
     print(summary.line())
-    print(f"results in {Path(args.workspace) / 'results' / lesson}, grades in {Path(args.workspace) / 'grades.csv'}")
+    print(f"results in {Path(args.workspace) / 'results' / lesson}, grades in {Path(args.workspace) / 'grades.csv'}, "
+          f"who handed in what in {Path(args.workspace) / 'intake' / lesson / 'submissions.csv'}")
+    if not summary.anything_graded:
+        print(f"NOTHING WAS GRADED from {args.submissions}: see the reasons above and in the manifest", file=sys.stderr)
+        return 3
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from autograder.export import write_grades
+    from autograder.lms import ExportError, export_table, write_export
 
-    path = write_grades(Path(args.workspace), Path(args.out) if args.out else None)
-    print(f"wrote {path}")
+    workspace = Path(args.workspace)
+    try:
+        if args.format is None:
+            if args.only_lessons or args.column:
+                raise ExportError("--lesson and --column go with --format (canvas, moodle, blackboard or csv)")
+            export_table(workspace, "csv")  # the same check: a mistyped workspace is an error
+            print(f"wrote {write_grades(workspace, Path(args.out) if args.out else None)}")
+            return 0
+        out = Path(args.out) if args.out else workspace / f"export-{args.format}.csv"
+        path, table = write_export(workspace, args.format, out, lessons=args.only_lessons, column=args.column)
+    except ExportError as exc:
+        print(f"cannot export: {exc}", file=sys.stderr)
+        return 1
+    for warning in table.warnings:
+        print(f"WARNING: {warning}", file=sys.stderr)
+    print(f"wrote {path} ({len(table.rows)} student(s), {args.format} format)")
     return 0
 
 
@@ -146,10 +166,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-mb", type=int, default=3072, help="memory cap per process (RLIMIT_DATA), MiB (default: 3072)")
     p.add_argument("--unsafe", action="store_true",
                    help="grade without a sandbox when bubblewrap is unavailable (student code runs as you!)")
+    p.add_argument("--attempt", choices=["latest", "first"], default="latest",
+                   help="which of a student's ordered attempts (Canvas re-submissions, Blackboard attempts) "
+                        "to grade (default: latest)")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade again although the lesson's records were made with another seed")
     p.set_defaults(func=_cmd_grade)
 
-    p = sub.add_parser("export", parents=[workspace], help="write grades.csv from the result records of every lesson")
-    p.add_argument("--out", default=None, help="where to write the CSV (default: <workspace>/grades.csv)")
+    p = sub.add_parser("export", parents=[workspace],
+                       help="write grades.csv, or with --format a file the LMS imports, from the result records")
+    p.add_argument("--out", default=None,
+                   help="where to write the CSV (default: <workspace>/grades.csv, or <workspace>/export-<format>.csv)")
+    p.add_argument("--format", choices=["canvas", "moodle", "blackboard", "csv"], default=None,
+                   help="the LMS's grade-import format, one row per student (see autograder/README.md)")
+    p.add_argument("--lesson", action="append", default=None, dest="only_lessons",
+                   help="export only this lesson (01 or 01-neurons); repeat for several (moodle: exactly one)")
+    p.add_argument("--column", default=None,
+                   help="the grade column's header for the one lesson exported (e.g. Canvas's 'Name (id)')")
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("demo", parents=[lessons, _workspace("demo-output")],

@@ -1,15 +1,19 @@
-"""Collect submissions from a folder or an LMS .zip: one notebook per student id.
+"""Read a class download (a folder or an LMS .zip) safely: every file in it, as :class:`RawFile`.
 
-The student id is the file name ``<id>.ipynb`` or the top folder
-``<id>/.../*.ipynb``. Zip entries whose path holds ``..``, is absolute, or is
-a symlink are refused (and recorded); the rest of the archive is still
-collected. Sizes are capped, so a zip bomb is refused rather than inflated.
+Nothing here decides who a file belongs to: :mod:`autograder.intake` does,
+from the file names each LMS writes. This module only reads, and refuses
+what must not be read: zip entries whose path holds ``..``, is absolute, or
+is a symlink are recorded with a problem (the rest of the archive is still
+read), sizes are capped, so a zip bomb is refused rather than inflated.
+
+:func:`collect` is the short form kept for scripts: one :class:`Submission`
+per student id, attributed by :func:`autograder.intake.intake`.
 
 Example::
 
     >>> subs = collect(Path("downloads/01.zip"), notebook_name="01-neurons.ipynb")  # doctest: +SKIP
     >>> [(s.student_id, s.problem) for s in subs]                                      # doctest: +SKIP
-    [('s001', ''), ('evil', "zip entry '../evil.ipynb' points outside the archive")]
+    [('s001', ''), ('evil', "zip entry '../evil.ipynb' points outside the archive (refused)")]
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ import re
 import stat
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from datetime import datetime, timezone
+from pathlib import Path
 
 from autograder.validate import MAX_NOTEBOOK_BYTES
 
 #: Total uncompressed bytes read from one archive.
 MAX_ARCHIVE_BYTES = 2 * 1024 ** 3
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+#: Receipts (.txt) larger than this are listed but not read.
+MAX_RECEIPT_BYTES = 64 * 1024
 
 
 @dataclass
@@ -39,66 +45,111 @@ class Submission:
 
     @property
     def sha256(self) -> str:
+        """The bytes' digest; for a submission that cannot be graded, the reason's (so a new reason re-records it)."""
+        if self.problem:
+            return hashlib.sha256(b"problem\0" + self.problem.encode("utf-8")).hexdigest()
         return hashlib.sha256(self.data).hexdigest()
 
 
-def collect(path: Path, *, notebook_name: str | None = None) -> list[Submission]:
-    """Submissions in a folder or a .zip, sorted by student id (one per id).
+@dataclass
+class RawFile:
+    """One file of a class download: its path parts, bytes (notebooks and receipts only) and when it was written.
 
-    Raises FileNotFoundError/ValueError when ``path`` is neither a folder nor a zip.
+    ``problem`` says why it was not read (escapes the archive, a link, too large).
+    """
+
+    parts: tuple[str, ...]
+    origin: str
+    data: bytes = b""
+    problem: str = ""
+    modified: str = ""  # ISO 8601, from the zip entry or the file, "" when unknown
+    escapes: bool = False  # a zip entry whose path leaves the archive: it belongs to no one
+
+    @property
+    def name(self) -> str:
+        return self.parts[-1] if self.parts else ""
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.name.lower().endswith(".ipynb")
+
+    @property
+    def is_receipt(self) -> bool:
+        return self.name.lower().endswith(".txt")
+
+
+def read_download(path: Path) -> list[RawFile]:
+    """Every file of a folder or a .zip except hidden ones (checkpoints, ``__MACOSX``), in path order.
+
+    Notebooks and ``.txt`` receipts are read (capped); other files are listed
+    with no data. Raises FileNotFoundError/ValueError when ``path`` is neither
+    a folder nor a zip.
     """
     path = Path(path)
     if path.is_dir():
-        found = _from_folder(path, notebook_name)
-    elif path.is_file() and zipfile.is_zipfile(path):
-        found = _from_zip(path, notebook_name)
-    elif path.exists():
+        return _from_folder(path)
+    if path.is_file() and zipfile.is_zipfile(path):
+        return _from_zip(path)
+    if path.exists():
         raise ValueError(f"{path} is neither a folder nor a .zip archive; pass the folder or the zip the LMS gave you")
-    else:
-        raise FileNotFoundError(f"{path} does not exist; pass a folder of notebooks or an LMS .zip")
-    return _unique(found)
+    raise FileNotFoundError(f"{path} does not exist; pass a folder of notebooks or an LMS .zip")
 
 
-def student_id_for(parts: tuple[str, ...]) -> str | None:
-    """``("s001.ipynb",)`` -> ``"s001"``; ``("s001", "lesson", "x.ipynb")`` -> ``"s001"``."""
-    if not parts:
-        return None
-    raw = parts[0][: -len(".ipynb")] if len(parts) == 1 else parts[0]
-    return raw if SAFE_ID.match(raw) else None
+def collect(path: Path, *, notebook_name: str | None = None) -> list[Submission]:
+    """Submissions in a folder or a .zip, one per student id, sorted by id (see :mod:`autograder.intake`)."""
+    from autograder.intake import intake
+
+    return intake(path, notebook_name=notebook_name).submissions()
 
 
-def _safe_fallback_id(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", PurePosixPath(name).name.removesuffix(".ipynb")).strip("._")
-    digest = hashlib.sha256(name.encode("utf-8", "replace")).hexdigest()[:8]
-    return f"{cleaned[:40] or 'unnamed'}-{digest}"
+def _hidden(parts: tuple[str, ...]) -> bool:
+    """Checkpoints, dot files and macOS metadata; ``..`` is judged elsewhere, never skipped."""
+    return any((p.startswith(".") and p != "..") or p == "__MACOSX" for p in parts)
 
 
-def _wanted(parts: tuple[str, ...]) -> bool:
-    """A notebook that is not hidden (checkpoints, macOS metadata); ``..`` is judged elsewhere, never skipped."""
-    return (parts[-1].endswith(".ipynb")
-            and not any((p.startswith(".") and p != "..") or p == "__MACOSX" for p in parts))
+def _wants_data(name: str) -> bool:
+    low = name.lower()
+    return low.endswith(".ipynb") or low.endswith(".txt")
 
 
-def _from_folder(root: Path, notebook_name: str | None) -> list[Submission]:
+def _iso(ts: float | tuple) -> str:
+    try:
+        if isinstance(ts, tuple):
+            return datetime(*ts).replace(tzinfo=timezone.utc).isoformat()  # zip times carry no zone
+        return datetime.fromtimestamp(ts, timezone.utc).replace(microsecond=0).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return ""
+
+
+def _too_large(name: str, size: int) -> str:
+    cap = MAX_NOTEBOOK_BYTES if name.lower().endswith(".ipynb") else MAX_RECEIPT_BYTES
+    return f"{name!r} is larger than {cap // 2**10} KiB" if cap < 2**20 else \
+        f"{name!r} is larger than {cap // 2**20} MiB"
+
+
+def _from_folder(root: Path) -> list[RawFile]:
     found = []
-    for path in sorted(root.rglob("*.ipynb")):
+    for path in sorted(root.rglob("*")):
         parts = path.relative_to(root).parts
-        if not _wanted(parts):
+        if _hidden(parts) or (path.is_dir() and not path.is_symlink()):
             continue
-        sid = student_id_for(parts)
-        origin = str(path.relative_to(root))
-        if sid is None:
-            found.append(Submission(_safe_fallback_id(origin), b"", origin, f"cannot tell the student id from {origin!r}"))
-        elif path.is_symlink():
-            found.append(Submission(sid, b"", origin, "the notebook is a symbolic link; submit the file itself"))
-        elif path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            found.append(Submission(sid, b"", origin, f"the notebook is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB"))
-        else:
-            found.append(Submission(sid, path.read_bytes(), origin))
-    return _prefer(found, notebook_name)
+        origin = "/".join(parts)
+        raw = RawFile(parts, origin)
+        if path.is_symlink():
+            raw.problem = "the file is a symbolic link; submit the file itself"
+        elif _wants_data(path.name):
+            st = path.stat()
+            raw.modified = _iso(st.st_mtime)
+            cap = MAX_NOTEBOOK_BYTES if raw.is_notebook else MAX_RECEIPT_BYTES
+            if st.st_size > cap:
+                raw.problem = _too_large(origin, st.st_size)
+            else:
+                raw.data = path.read_bytes()
+        found.append(raw)
+    return found
 
 
-def _from_zip(archive: Path, notebook_name: str | None) -> list[Submission]:
+def _from_zip(archive: Path) -> list[RawFile]:
     found = []
     total = 0
     with zipfile.ZipFile(archive) as zf:
@@ -107,54 +158,30 @@ def _from_zip(archive: Path, notebook_name: str | None) -> list[Submission]:
             if info.is_dir():
                 continue
             parts = tuple(p for p in name.replace("\\", "/").split("/") if p not in ("", "."))
-            if not parts or not _wanted(parts):
+            if not parts or _hidden(parts):
                 continue
+            raw = RawFile(parts, name, modified=_iso(info.date_time))
             mode = info.external_attr >> 16
-            problem = ""
             escapes = ".." in parts or name.startswith(("/", "\\")) or bool(re.match(r"^[A-Za-z]:", name))
+            cap = MAX_NOTEBOOK_BYTES if raw.is_notebook else MAX_RECEIPT_BYTES
+            raw.escapes = escapes
             if escapes:
-                problem = f"zip entry {name!r} points outside the archive (refused)"
+                raw.problem = f"zip entry {name!r} points outside the archive (refused)"
             elif stat.S_ISLNK(mode):
-                problem = f"zip entry {name!r} is a symbolic link (refused)"
-            elif info.file_size > MAX_NOTEBOOK_BYTES:
-                problem = f"zip entry {name!r} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB"
+                raw.problem = f"zip entry {name!r} is a symbolic link (refused)"
+            elif not _wants_data(name):
+                pass
+            elif info.file_size > cap:
+                raw.problem = f"zip entry {_too_large(name, info.file_size)}"
             elif total + info.file_size > MAX_ARCHIVE_BYTES:
-                problem = f"the archive holds more than {MAX_ARCHIVE_BYTES // 2**30} GiB; grade it in parts"
-            sid = None if escapes else student_id_for(parts)
-            if problem or sid is None:
-                found.append(Submission(sid or _safe_fallback_id(name), b"", name,
-                                        problem or f"cannot tell the student id from {name!r}"))
-                continue
-            with zf.open(info) as fh:
-                data = fh.read(MAX_NOTEBOOK_BYTES + 1)  # never trust the declared size
-            if len(data) > MAX_NOTEBOOK_BYTES:
-                found.append(Submission(sid, b"", name, f"zip entry {name!r} inflates beyond "
-                                                         f"{MAX_NOTEBOOK_BYTES // 2**20} MiB (refused)"))
-                continue
-            total += len(data)
-            found.append(Submission(sid, data, name))
-    return _prefer(found, notebook_name)
-
-
-def _prefer(found: list[Submission], notebook_name: str | None) -> list[Submission]:
-    """When a student has several notebooks, keep the one named like the lesson's, else the first."""
-    if not notebook_name:
-        return found
-    by_id: dict[str, list[Submission]] = {}
-    for sub in found:
-        by_id.setdefault(sub.student_id, []).append(sub)
-    out = []
-    for subs in by_id.values():
-        named = [s for s in subs if PurePosixPath(s.origin.replace("\\", "/")).name == notebook_name]
-        out.extend(named[:1] if named else subs)
-    return out
-
-
-def _unique(found: list[Submission]) -> list[Submission]:
-    """One submission per student id: the first collected one that has no problem."""
-    chosen: dict[str, Submission] = {}
-    for sub in found:
-        current = chosen.get(sub.student_id)
-        if current is None or (current.problem and not sub.problem):
-            chosen[sub.student_id] = sub
-    return [chosen[k] for k in sorted(chosen)]
+                raw.problem = f"the archive holds more than {MAX_ARCHIVE_BYTES // 2**30} GiB; grade it in parts"
+            else:
+                with zf.open(info) as fh:
+                    data = fh.read(cap + 1)  # never trust the declared size
+                if len(data) > cap:
+                    raw.problem = f"zip entry {_too_large(name, len(data))} once inflated (refused)"
+                else:
+                    total += len(data)
+                    raw.data = data
+            found.append(raw)
+    return found

@@ -156,11 +156,21 @@ def write_feedback(workspace: str | os.PathLike, lesson: str, *, seed: int | Non
 
 def lesson_records(workspace: str | os.PathLike, lesson: str, *,
                    seed: int | None = None) -> tuple[list[res.SubmissionResult], Redactor]:
-    """The records of a lesson and a :class:`Redactor` for their exercises; FileNotFoundError when none."""
+    """The records of a lesson and a :class:`Redactor` for their exercises.
+
+    Raises FileNotFoundError when there are none, and
+    :class:`autograder.seeds.SeedMismatch` (a ValueError) when a record was
+    graded with another seed than ``seed`` (the redactor re-draws hidden cases from it).
+    """
+    from autograder.seeds import check_same_seed
+
     records = res.load_results(workspace, lesson)
     if not records:
         raise FileNotFoundError(f"no results for lesson {lesson!r} in {Path(workspace) / 'results' / lesson}; "
                                 f"grade first: python -m autograder grade {lesson} SUBMISSIONS --workspace {workspace}")
+    check_same_seed(records, seed, action=(
+        "pass the seed they were graded with (the same for every command of the term), or grade them again "
+        f"with this one: python -m autograder grade {lesson} SUBMISSIONS --regrade"))
     return records, Redactor({e for r in records for c in r.checks for e in c.exercise_ids}, seed=seed)
 
 

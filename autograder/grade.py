@@ -33,6 +33,7 @@ import nbformat
 from autograder import LESSONS, SOLUTIONS
 from autograder import notebooks as nbs
 from autograder import validate as val
+from autograder.explain import cell_notes
 from autograder.results import (
     GRADER_VERSION,
     CheckResult,
@@ -396,6 +397,8 @@ class Grader:
         grouped = checks_by_id(messages)  # once: both steps below read it
         result = self._judge(student_id, run, grouped, problem, static, common)
         result.repairs = fixed.repairs
+        result.cell_notes = cell_notes(fixed.notebook, grouped[2], _stop_reason(run, problem, grouped[2]),
+                                       self.sandbox.limits.memory_mb)
         if not self.sandbox.confined:
             result.flags.append("graded WITHOUT a sandbox (--unsafe)")
         return score(result), _with_outputs(fixed.notebook, result, grouped[2])
@@ -522,42 +525,71 @@ def forbidden_names(spec: LessonSpec) -> dict[str, set[str]]:
 
 @dataclass
 class BatchSummary:
-    """Counts of a batch, and the records of every submission collected."""
+    """Counts of a batch, and the records of every submission collected.
+
+    ``graded`` counts submissions graded to the end, ``timed_out`` those graded
+    but cut by the time limit (apart), ``rejected`` those with a rejected record,
+    ``unattributed`` files of the download that belong to no student (listed
+    in the intake manifest, no record).
+    """
 
     records: list[SubmissionResult]
     reused: int = 0
+    unattributed: int = 0
 
     def count(self, what: str) -> int:
         if what == "timed_out":
-            return sum(r.timed_out for r in self.records)
+            return sum(r.graded and r.timed_out for r in self.records)
+        if what == "graded":
+            return sum(r.graded and not r.timed_out for r in self.records)
         return sum(getattr(r, what) for r in self.records)
 
+    @property
+    def anything_graded(self) -> bool:
+        return self.count("graded") + self.count("timed_out") > 0
+
     def line(self) -> str:
-        return (f"{len(self.records)} submission(s): {self.count('graded')} graded, {self.count('rejected')} rejected, "
-                f"{self.count('timed_out')} timed out ({self.reused} unchanged since the last run, not re-run)")
+        extra = f", {self.unattributed} file(s) attributed to no student" if self.unattributed else ""
+        return (f"{len(self.records)} submission(s): {self.count('graded')} graded, {self.count('timed_out')} timed out, "
+                f"{self.count('rejected')} rejected{extra} ({self.reused} unchanged since the last run, not re-run)")
 
 
 def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int = 1, limits: Limits | None = None,
                  seed: int | None = None, unsafe: bool = False, progress: bool = True,
                  use_gradebook: bool = True, source_root: Path = SOLUTIONS,
-                 release_root: Path = LESSONS) -> BatchSummary:
+                 release_root: Path = LESSONS, attempt: str = "latest", regrade: bool = False) -> BatchSummary:
     """Grade every submission of a lesson into ``workspace``; resumes where a killed run stopped.
 
     Each record is written atomically as soon as its submission is graded; a
     submission whose bytes and grader inputs match its stored record is not
     run again. Then the gradebook and ``grades.csv`` are brought in step.
+    Who handed in what is :mod:`autograder.intake`'s (``attempt``: its rule for
+    several attempts). Records made with another seed raise
+    :class:`autograder.seeds.SeedMismatch` unless ``regrade``.
     """
     from autograder import export, gradebook
-    from autograder.collect import collect
     from autograder.executor import LocalExecutor
-    from autograder.results import load_results, result_path, read_result, write_result
+    from autograder.intake import intake_for_lesson
+    from autograder.results import load_results, result_path, read_result
+    from autograder.results import write_result as _write
+    from autograder.seeds import check_same_seed, seed_fingerprint
 
     workspace = Path(workspace)
+    fingerprint = seed_fingerprint(seed)
+    if not regrade:
+        check_same_seed(load_results(workspace, lesson), seed, action=(
+            "grade with the term's seed, or pass --regrade to grade every submission again with this one"))
+
+    def write_result(ws, record):  # every record names the seed that graded it
+        record.seed_fingerprint = fingerprint
+        return _write(ws, record)
+
     spec = load_lesson(lesson, source_root=source_root, release_root=release_root)
     grader = Grader.create(spec, limits=limits, seed=seed, unsafe=unsafe)
     if use_gradebook:
         gradebook.prepare(workspace, lesson, source_root=source_root)
-    subs = collect(submissions, notebook_name=spec.notebook_name)
+    taken = intake_for_lesson(Path(submissions), workspace, lesson, spec.notebook_name, attempt=attempt)
+    subs = taken.submissions()
     reused = 0
     with LocalExecutor(jobs, progress=progress, desc=f"grading {lesson}",
                        slow_after_s=max(30.0, grader.sandbox.limits.timeout_s / 2)) as ex:
@@ -594,4 +626,4 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     if use_gradebook:
         gradebook.sync(workspace, lesson, spec.notebook_name, records)
     export.write_grades(workspace)
-    return BatchSummary(records, reused)
+    return BatchSummary(records, reused, len(taken.unattributed))

@@ -12,6 +12,7 @@ it twice changes nothing.
 from __future__ import annotations
 
 import warnings
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -30,6 +31,7 @@ def prepare(workspace: Path, lesson: str, *, source_root: Path = SOLUTIONS) -> N
     """Record the lesson in the workspace's gradebook with ``nbgrader generate_assignment`` (once)."""
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
+    Course(workspace, source_root).write_config()  # also mends workspaces made before the config was per course
     if (workspace / "gradebook.db").exists():
         with Gradebook(db_url(workspace)) as gb:
             try:
@@ -58,22 +60,48 @@ def sync(workspace: Path, lesson: str, notebook: str, records: list[SubmissionRe
 
     ``notebook`` is the notebook's file name (``01-neurons.ipynb``) or nbgrader's name for it (no suffix).
     """
+    from autograder.intake import people, split_name
+
     notebook = Path(notebook).stem if notebook.endswith(".ipynb") else notebook
+    who = people(workspace, lesson)
     with warnings.catch_warnings(), Gradebook(db_url(workspace)) as gb:
         warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy autoflush warnings
         for record in records:
-            gb.update_or_create_student(record.student_id)
+            row = who.get(record.student_id, {})
+            first, last = split_name(row.get("name", ""))
+            names = {"first_name": first or None, "last_name": last or None} if (first or last) else {}
+            gb.update_or_create_student(record.student_id, **names)
             if not record.graded:
                 try:
                     gb.remove_submission(lesson, record.student_id)
                 except MissingEntry:
                     pass
                 continue
-            gb.update_or_create_submission(lesson, record.student_id)
+            submission = gb.update_or_create_submission(lesson, record.student_id)
+            submission.timestamp = _when(row.get("submitted_at", "")) or _when(record.graded_at)
+            _write_timestamp(Path(workspace), lesson, record.student_id, submission.timestamp)
             for check in record.checks:
                 try:
                     grade = gb.find_grade(check.grade_id, notebook, lesson, record.student_id)
                 except MissingEntry:
                     continue  # a check cell nbgrader does not know: grades.csv still has it
                 grade.auto_score = float(check.points)
+                grade.needs_manual_grade = grade.manual_score is not None  # as nbgrader's autograde decides
             gb.db.commit()
+
+
+def _write_timestamp(workspace: Path, lesson: str, student_id: str, when: datetime | None) -> None:
+    """``submitted/<student>/<lesson>/timestamp.txt``: formgrader shows a submission as autograded only when
+    this file's time equals the gradebook's (nbgrader's own ``collect`` writes it)."""
+    folder = workspace / "submitted" / student_id / lesson
+    if when is not None and folder.is_dir():
+        (folder / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
+
+
+def _when(iso: str) -> datetime | None:
+    """An ISO 8601 time as the naive UTC datetime nbgrader stores; None when there is none."""
+    try:
+        t = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return None
+    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo else t

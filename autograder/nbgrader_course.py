@@ -19,15 +19,19 @@ from autograder import NBGRADER_CONFIG, SOLUTIONS
 from autograder import notebooks as nbs
 
 
-def run_nbgrader(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    """Run an nbgrader command line in ``cwd`` with the course's nbgrader_config.py.
+def run_nbgrader(cmd: list[str], cwd: Path, config: str | None = None) -> subprocess.CompletedProcess:
+    """Run an nbgrader command line in ``cwd`` with an nbgrader_config.py there.
 
-    nbgrader reads ``nbgrader_config.py`` from its working directory, so the
-    course's config is copied there; the interpreter's bin folder goes first on
-    PATH because nbgrader calls ``alembic`` by name.
+    nbgrader reads ``nbgrader_config.py`` from its working directory, so
+    ``config`` (the text of one; default: the course's, copied) is written
+    there; the interpreter's bin folder goes first on PATH because nbgrader
+    calls ``alembic`` by name.
     """
     cwd = Path(cwd)
-    shutil.copyfile(NBGRADER_CONFIG, cwd / "nbgrader_config.py")
+    if config is None:
+        shutil.copyfile(NBGRADER_CONFIG, cwd / "nbgrader_config.py")
+    else:
+        (cwd / "nbgrader_config.py").write_text(config, encoding="utf-8")
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
@@ -55,6 +59,29 @@ class Course:
     def gradebook(self) -> Path:
         return self.root / "gradebook.db"
 
+    #: Where a bare ``nbgrader export`` run in the course writes (grades.csv is the autograder's own).
+    EXPORT_NAME = "nbgrader-grades.csv"
+
+    def config_text(self) -> str:
+        """This course's nbgrader_config.py: the repository's settings, then this root's paths and database.
+
+        With it in the course root, ``nbgrader export``, ``nbgrader generate_feedback``
+        and formgrader run there unchanged and read ``<root>/gradebook.db``.
+        """
+        shared = Path(NBGRADER_CONFIG).read_text(encoding="utf-8")
+        return (shared.rstrip() + "\n\n# -- this course root (written by python -m autograder) --\n"
+                f"c.CourseDirectory.root = {str(self.root)!r}\n"
+                f"c.CourseDirectory.source_directory = {str(self.source_root)!r}\n"
+                f"c.CourseDirectory.release_directory = {str(self.release_root)!r}\n"
+                f"c.CourseDirectory.db_url = {'sqlite:///' + str(self.gradebook)!r}\n"
+                f"c.CsvExportPlugin.to = {str(self.root / self.EXPORT_NAME)!r}\n")
+
+    def write_config(self) -> Path:
+        """Write :meth:`config_text` to ``<root>/nbgrader_config.py``."""
+        path = self.root / "nbgrader_config.py"
+        path.write_text(self.config_text(), encoding="utf-8")
+        return path
+
     def nbgrader(self, *args: str) -> str:
         """Run ``nbgrader <args>`` on this course; return its log, raise NbgraderError on failure."""
         cmd = [
@@ -65,7 +92,7 @@ class Course:
             f"--CourseDirectory.db_url=sqlite:///{self.gradebook}",
             f"--ExecutePreprocessor.timeout={self.cell_timeout}",
         ]
-        proc = run_nbgrader(cmd, cwd=self.root)
+        proc = run_nbgrader(cmd, cwd=self.root, config=self.config_text())
         log = (proc.stdout + proc.stderr).strip()
         if proc.returncode != 0:
             raise NbgraderError(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}):\n{log}")

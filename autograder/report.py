@@ -110,19 +110,30 @@ _CHECK_PREFIX = re.compile(r"^[\w.-]+-check: ")
 def normalize_message(message: str) -> str:
     """A failure message reduced to what kind of failure it is, so similar failures group together.
 
-    Hint lines, the quoted call with its inputs (between backticks) and the
-    "check 2 of 4 failed." header go; numbers become ``#``; whitespace collapses.
+    Hint lines, the quoted call with its inputs (a code span with parentheses)
+    and the "check 2 of 4 failed." header go; numbers outside code spans become
+    ``#``; other code spans (names) stay as they are; whitespace collapses.
 
     >>> normalize_message("sigmoid: check 4 of 4 failed.\\n  `sigmoid([-1000.])` [large inputs] overflow in exp\\n  Hint: x")
     '[large inputs] overflow in exp'
     >>> normalize_message("`f([1., 2.])` is wrong at index (1,): expected 0.5, got 0.7")
     'is wrong at index (#,): expected #, got #'
+    >>> normalize_message("assign your answer to `layer2` (3 tries)")
+    'assign your answer to `layer2` (# tries)'
     """
     lines = [line.strip() for line in message.strip().splitlines() if not line.strip().startswith("Hint:")]
-    text = _CALL.sub("", " ".join(lines))
-    text = _HEADER.sub("", text.strip())
-    text = _ARRAY.sub("[…]", _NUMBER.sub("#", text))
-    return " ".join(text.split())
+    text = _HEADER.sub("", " ".join(lines).strip())
+    pieces, pos = [], 0
+    for span in _CALL.finditer(text):
+        pieces.append(_mask(text[pos:span.start()]))
+        pieces.append("" if "(" in span.group(0) else span.group(0))  # a quoted call carries inputs
+        pos = span.end()
+    pieces.append(_mask(text[pos:]))
+    return " ".join("".join(pieces).split())
+
+
+def _mask(text: str) -> str:
+    return _ARRAY.sub("[…]", _NUMBER.sub("#", text))
 
 
 def failure_counts(records: Sequence[res.SubmissionResult], top: int = TOP) -> list[tuple[str, str, int]]:

@@ -95,6 +95,8 @@ class SubmissionResult:
     flags: list[str] = field(default_factory=list)
     log_tail: str = ""
     inputs_sha256: str = ""
+    seed_fingerprint: str = ""  # autograder.seeds.seed_fingerprint of the hidden-check seed ("" in old records)
+    cell_notes: list[str] = field(default_factory=list)  # why cells did not run (autograder.explain), student-facing
 
     @property
     def graded(self) -> bool:
@@ -132,6 +134,8 @@ class SubmissionResult:
             flags=[str(x) for x in data.get("flags", [])],
             log_tail=str(data.get("log_tail", "")),
             inputs_sha256=str(data.get("inputs_sha256", "")),
+            seed_fingerprint=str(data.get("seed_fingerprint", "")),
+            cell_notes=[str(x) for x in data.get("cell_notes", [])],
         )
 
 

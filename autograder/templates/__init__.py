@@ -86,6 +86,10 @@ the time limit, so checks that had not run earn no points. Look for a loop that 
 <p class="muted">Hidden checks try your functions on inputs that are not shown to you (other shapes, extreme values,
 float32). When only they fail, test your code on such inputs yourself.</p>
 {% endif %}
+{% if r.cell_notes %}
+<h2>Cells that did not run</h2>
+<div class="box bad"><ul style="margin: 0">{% for x in r.cell_notes %}<li>{{ x }}</li>{% endfor %}</ul></div>
+{% endif %}
 {% if r.repairs %}
 <h2>Changes made to your notebook before grading</h2>
 <p class="muted">Cells that must not be edited were restored from the original; your answers were kept.</p>

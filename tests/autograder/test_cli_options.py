@@ -14,8 +14,9 @@ EXPECTED = {
     "feedback": (["lesson"], {"--workspace": "grading", "--seed": None}),
     "report": (["lesson"], {"--workspace": "grading", "--seed": None}),
     "grade": (["lesson", "submissions"], {"--workspace": "grading", "--seed": None, "--jobs": 1, "--timeout": 120.0,
-                                          "--memory-mb": 3072, "--unsafe": False}),
-    "export": ([], {"--workspace": "grading", "--out": None}),
+                                          "--memory-mb": 3072, "--unsafe": False, "--attempt": "latest",
+                                          "--regrade": False}),
+    "export": ([], {"--workspace": "grading", "--out": None, "--format": None, "--lesson": None, "--column": None}),
     "demo": (["lessons"], {"--workspace": "demo-output", "--no-execute": False}),
 }
 

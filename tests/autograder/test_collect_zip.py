@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from autograder.collect import collect
+from autograder.intake import intake
 from autograder.validate import MAX_NOTEBOOK_BYTES
 
 NB = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
@@ -34,12 +35,14 @@ def test_zip_collects_good_entries_and_refuses_escapes(tmp_path):
         ("s005.ipynb", b"\0" * (MAX_NOTEBOOK_BYTES + 10), 0o100644),
         ("__MACOSX/._s001.ipynb", b"junk", 0o100644),
     ])
-    subs = {s.student_id: s for s in collect(archive, notebook_name="01-neurons.ipynb")}
+    result = intake(archive, notebook_name="01-neurons.ipynb")
+    subs = {s.student_id: s for s in result.submissions()}
     assert subs["s001"].data == NB and subs["s001"].problem == ""
     assert subs["s002"].data == NB and subs["s002"].origin.endswith("01-neurons.ipynb")
     problems = {sid: s.problem for sid, s in subs.items() if s.problem}
-    assert any("outside the archive" in p and "../evil" in p for p in problems.values())
-    assert any("outside the archive" in p and "/abs/" in p for p in problems.values())
+    escaped = [e.problem for e in result.unattributed]  # belong to no one, listed with their reason
+    assert any("outside the archive" in p and "../evil" in p for p in escaped)
+    assert any("outside the archive" in p and "/abs/" in p for p in escaped)
     assert "symbolic link" in problems["s004"]
     assert "MiB" in problems["s005"]
     assert all(s.data == b"" for s in subs.values() if s.problem)
@@ -53,10 +56,14 @@ def test_folder_layouts_and_unsafe_ids(tmp_path):
     (tmp_path / ".ipynb_checkpoints").mkdir()
     (tmp_path / ".ipynb_checkpoints" / "s001-checkpoint.ipynb").write_bytes(NB)
     (tmp_path / "bad id!.ipynb").write_bytes(NB)
-    subs = {s.student_id: s for s in collect(tmp_path)}
+    (tmp_path / "!!!.ipynb").write_bytes(NB)
+    result = intake(tmp_path)
+    subs = {s.student_id: s for s in result.submissions()}
     assert subs["s001"].problem == "" and subs["s002"].problem == ""
-    odd = [s for s in subs.values() if s.problem]
-    assert len(odd) == 1 and "student id" in odd[0].problem
+    assert subs["bad-id"].problem == "" and result.people["bad-id"].name == "bad id!"  # a name, kept
+    assert [e.source for e in result.unattributed] == ["!!!.ipynb"]
+    assert "cannot tell whose file" in result.unattributed[0].problem
+    assert {s.student_id for s in collect(tmp_path)} == {"s001", "s002", "bad-id"}
 
 
 def test_not_a_folder_or_zip(tmp_path):
