@@ -8,6 +8,9 @@ other seeds, so a claim that only held by luck for seed 0 fails here.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import gzip
+import hashlib
 from pathlib import Path
 
 import nbformat
@@ -31,19 +34,23 @@ def _definitions(source: str) -> str:
     return "\n".join(keep)
 
 
-@pytest.fixture(scope="module")
-def lesson() -> dict:
-    """The notebook's functions and constants (answers included), without running its experiments."""
+def load_lesson(device: str = "cpu") -> dict:
+    """The notebook's functions, constants and data (answers included), without running its experiments."""
     import torch
 
     torch.set_num_threads(1)
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    namespace: dict = {}
+    namespace: dict = {"DEVICE": torch.device(device)}
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
         if cell.cell_type == "code" and gid != "setup" and not gid.endswith("-check"):
             exec(compile(_definitions(cell.source), f"<{gid}>", "exec"), namespace)
     return namespace
+
+
+@pytest.fixture(scope="module")
+def lesson() -> dict:
+    return load_lesson()
 
 
 def test_plain_sgd_at_twice_its_rate_diverges_from_some_start(lesson):
@@ -123,3 +130,39 @@ def test_schedule_with_warmup_matches_torch_linear_then_cosine(lesson):
         opt.step()
         scheduler.step()
     np.testing.assert_allclose(lesson["warmup_cosine"](np.arange(total), base, warm, total), rates, rtol=1e-9, atol=1e-12)
+
+
+def test_full_size_path_runs_on_tiny_mnist_files_in_the_real_format(tmp_path, monkeypatch):
+    """DLKIT_FULL_DATA=1 switches the experiments to MNIST (IDX files, 784 inputs) on the chosen device."""
+    from dlkit import train
+    from dlkit.data import full
+    from tests.data.data_builders import idx_bytes
+
+    rng = np.random.default_rng(0)
+    images = {"train": np.zeros((60_000, 28, 28), np.uint8), "t10k": np.zeros((10_000, 28, 28), np.uint8)}
+    for split in images.values():  # the loader insists on the official counts; a few images carry ink
+        split[:500] = rng.integers(0, 256, (500, 28, 28))
+    arrays = {f"{split}-images-idx3-ubyte.gz": images[split] for split in images}
+    arrays |= {f"{split}-labels-idx1-ubyte.gz": (np.arange(len(images[split])) % 10).astype(np.uint8)
+               for split in images}
+    files = {name: gzip.compress(idx_bytes(a), compresslevel=1) for name, a in arrays.items()}
+    cache = tmp_path / "cache"
+    (cache / "mnist").mkdir(parents=True)
+    for name, blob in files.items():
+        (cache / "mnist" / name).write_bytes(blob)  # already downloaded: verified, never fetched
+    monkeypatch.setattr(full, "MNIST_FILES", {
+        key: dataclasses.replace(r, urls=("http://127.0.0.1:9/unreachable",), size=len(files[r.filename]),
+                                 sha256=hashlib.sha256(files[r.filename]).hexdigest())
+        for key, r in full.MNIST_FILES.items()})
+    monkeypatch.setenv("DLKIT_DATA_DIR", str(cache))
+    monkeypatch.setenv("DLKIT_FULL_DATA", "1")
+
+    ns = load_lesson(device=str(train.device()))
+    assert ns["FULL"] and ns["N_INPUTS"] == 784 and ns["X_digits"].device.type == train.device().type
+    model, history = ns["train_digits"]("Adam", 1e-3, epochs=1, batch_size=1024)
+    assert len(history) == 1 and np.isfinite(history[0])
+    _, losses = ns["loss_slice"](model, n=3)
+    assert losses.shape == (3, 3) and np.all(np.isfinite(losses))
+    activations, gradients = ns["deep_relu_stats"](ns["INITS"]["He: sqrt(2 / n_in)"], batch=32)
+    assert len(activations) == len(gradients) == 10 and np.all(np.isfinite(gradients[0]))
+    assert 0.0 <= ns["sgd_accuracy"](True, 0.1, steps=3) <= 1.0
