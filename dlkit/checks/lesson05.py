@@ -192,7 +192,8 @@ def _adam_visible() -> list[Case]:
         Case((np.array([1.0, -2.0, 0.5]), np.array([0.5, -4.0, 1e-3]), np.zeros(3), np.zeros(3), 1), {"lr": 0.1},
              label="step t = 1 from zero moments: bias correction makes every step about lr",
              hint="At t = 1, m_hat = m / (1 - beta1) = g and v_hat = v / (1 - beta2) = g**2, so the step is "
-                  "lr * g / (|g| + eps), about lr for every coordinate. Without the correction it is far off."),
+                  "lr * g / (|g| + eps), about lr for every coordinate. Without the correction it is far off; "
+                  "with eps anywhere but after sqrt(v_hat) it is off by a little."),
         _adam_case(rng, (4,), 2, 0.01, (0.9, 0.999), "step t = 3, after 2 steps on a quadratic",
                    hint="m_new = b1*m + (1-b1)*g; v_new = b2*v + (1-b2)*g**2; correct with 1 - b**t, "
                         "t the number of this step (1 on the first)."),

@@ -81,13 +81,13 @@ def test_digits_learning_rate_sensitivity(lesson, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_trained_weights_sit_in_a_basin_of_the_slice(lesson, seed):
-    """Section 6: theta* within 0.05 of the slice's lowest loss; the border at least 5x higher."""
+    """Section 6: theta* within 0.05 of the slice's lowest loss; the border at least 4x higher."""
     model, _ = lesson["train_digits"]("Adam", 1e-2, seed=seed)
     _, losses = lesson["loss_slice"](model, seed=seed, n=21)
     centre = losses[10, 10]
     border = np.concatenate([losses[0], losses[-1], losses[:, 0], losses[:, -1]])
     assert centre < losses.min() + 0.05, (centre, losses.min())
-    assert border.min() > 5 * centre, (border.min(), centre)
+    assert border.min() > 4 * centre, (border.min(), centre)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
