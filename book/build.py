@@ -19,7 +19,6 @@ rebuild after a prose edit re-runs nothing.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import re
 import shutil
@@ -150,11 +149,11 @@ def planned_lessons(readme: Path) -> list[tuple[str, str]]:
 def lesson_map(planned: list[tuple[str, str]], ready: list[str]) -> str:
     """The landing page's table: every planned lesson, a link for each one in the book, what it builds on."""
     pages = {name[:2]: name for name in ready}
-    lines = ["| # | lesson | builds on | |", "|---|---|---|---|"]
+    lines = ["| # | lesson | builds on | status |", "|---|---|---|---|"]
     for index, (number, title) in enumerate(planned):
         link = f"[{title}](lessons/{pages[number]}.ipynb)" if number in pages else title
         before = planned[index - 1][0] if index else "Python and numpy basics"
-        state = "read it" if number in pages else "planned"
+        state = "ready" if number in pages else "planned"
         lines.append(f"| {number} | {link} | {before} | {state} |")
     return "\n".join(lines)
 
@@ -194,14 +193,14 @@ def stage(out: Path, repo: Path = REPO) -> list[str]:
     return names
 
 
-def build(out: Path = DEFAULT_OUT, *, clean: bool = False, quiet: bool = True) -> Path:
-    """Stage and build the book; returns the folder of the HTML site (``out/html``)."""
+def build(out: Path = DEFAULT_OUT, *, repo: Path = REPO, clean: bool = False, quiet: bool = True) -> Path:
+    """Stage the lessons of ``repo`` and build the book; returns the folder of the HTML site (``out/html``)."""
     from sphinx.cmd.build import build_main
 
     out = Path(out).resolve()
     if clean:
         shutil.rmtree(out, ignore_errors=True)
-    stage(out)
+    stage(out, repo)
     html = out / "html"
     args = ["-b", "html", "-W", "--keep-going", "-c", str(BOOK), "-d", str(out / "doctrees"),
             "-D", f"nb_execution_cache_path={out / 'jupyter_cache'}", str(out / "src"), str(html)]
