@@ -10,12 +10,13 @@ PIP_C  := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 STAMP  := $(VENV)/.dlkit-installed
 PYTEST_ARGS ?= -n auto --dist loadgroup --durations=25
 
-.PHONY: setup demo test lab release release-check bench clean-venv help
+.PHONY: setup demo test lab book release release-check bench clean-venv help
 
 help:
 	@echo "make demo     set up, regenerate lessons, run every solution, grade a sample class"
 	@echo "make test     set up and run the test suite"
 	@echo "make lab      open JupyterLab on lessons/"
+	@echo "make book     build the course as a static site in build/book/html (offline; outputs cached)"
 	@echo "make release  regenerate lessons/ from solutions/ with nbgrader"
 	@echo "make bench    run the benchmarks"
 
@@ -38,6 +39,9 @@ LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(LAB_ARGS) lessons/
+
+book: $(STAMP)
+	$(PY) book/build.py
 
 release: $(STAMP)
 	$(PY) -m autograder release
