@@ -75,7 +75,8 @@ def diagram(nodes: Mapping[str, Node], edges: Sequence[tuple], *, ax=None, title
     Args:
         nodes: key -> :class:`Node`.
         edges: ``(from_key, to_key)`` or ``(from_key, to_key, label)``; arrows
-            stop at the nodes' outlines; a label sits on the arrow, nearer its tail.
+            stop at the nodes' outlines; a labelled arrow is drawn darker, its label
+            on it, nearer its tail.
         ax: an Axes to draw into; default a new figure sized to the diagram.
         title: the axes title.
         captions: ``(x, y) -> text`` written in grey (e.g. a layer's name under its column).
@@ -124,14 +125,16 @@ def diagram(nodes: Mapping[str, Node], edges: Sequence[tuple], *, ax=None, title
                 raise KeyError(f"edge {edge!r} names node {key!r}, which is not in the diagram; "
                                f"nodes are {sorted(map(str, nodes))[:10]}")
         p, q = _outline_point(nodes[start], nodes[end].xy), _outline_point(nodes[end], nodes[start].xy)
-        arrow = ax.annotate("", xy=q, xytext=p, zorder=2,
-                            arrowprops={"arrowstyle": "-|>", "color": "#444444", "linewidth": 1.0,
+        label = edge[2] if len(edge) == 3 else ""
+        arrow = ax.annotate("", xy=q, xytext=p, zorder=2 + bool(label),
+                            arrowprops={"arrowstyle": "-|>", "color": "black" if label else "#6E6E6E",
+                                        "linewidth": 1.6 if label else 0.9,
                                         "shrinkA": 0, "shrinkB": 1, "mutation_scale": 11})
         arrow.set_gid(f"edge:{start}->{end}")
-        if len(edge) == 3 and edge[2]:
-            lx, ly = p[0] + 0.4 * (q[0] - p[0]), p[1] + 0.4 * (q[1] - p[1])
-            ax.text(lx, ly + 0.08, edge[2], ha="center", va="bottom", fontsize=10, zorder=5,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
+        if label:  # on its own (darker) arrow, near the tail, where converging arrows are still apart
+            lx, ly = p[0] + 0.3 * (q[0] - p[0]), p[1] + 0.3 * (q[1] - p[1])
+            ax.text(lx, ly, label, ha="center", va="center", fontsize=10, zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.9})
     for (x, y), text in (captions or {}).items():
         ax.text(x, y, text, ha="center", va="top", fontsize=10, color="#333333")
     margin_x = max(n.half_extent()[0] for n in nodes.values()) + 0.3
@@ -157,7 +160,7 @@ def layered(layers: Sequence[Layer | Sequence[str]], *, connect: str | Sequence[
             ``"none"``; one value for all gaps or one per gap.
         edge_labels: ``((layer, node), (layer, node)) -> text`` for some arrows,
             e.g. ``{((0, 0), (1, 0)): "$w_1$"}``; each must be an arrow that exists.
-        spacing: horizontal distance between columns.
+        spacing: horizontal distance between columns (more where wide boxes need it).
         ax, title, figsize: as in :func:`diagram`.
 
     Node keys are ``(layer index, node index)``; a node's y is centred so each column is symmetric.
@@ -176,10 +179,18 @@ def layered(layers: Sequence[Layer | Sequence[str]], *, connect: str | Sequence[
         raise ValueError(f"connect must be one of {CONNECTIONS} or a list of {gaps} of them (one per gap), "
                          f"got {connect!r}")
     nodes: dict[tuple[int, int], Node] = {}
+    columns: list[float] = []
     for i, layer in enumerate(layers):
-        top = (len(layer.nodes) - 1) / 2
-        for j, text in enumerate(layer.nodes):
-            nodes[(i, j)] = Node(text, (i * spacing, top - j), role=layer.role, shape=layer.shape)
+        column = [Node(text, (0.0, 0.0), role=layer.role, shape=layer.shape) for text in layer.nodes]
+        half = max(n.half_extent()[0] for n in column)
+        if columns:  # wide boxes push their neighbours apart, so an arrow always shows between them
+            columns.append(columns[-1] + max(spacing, previous_half + half + 0.7))
+        else:
+            columns.append(0.0)
+        previous_half = half
+        top = (len(column) - 1) / 2
+        for j, node in enumerate(column):
+            nodes[(i, j)] = Node(node.text, (columns[i], top - j), role=node.role, shape=node.shape)
     labels = dict(edge_labels or {})
     edges = []
     for i, mode in enumerate(modes):
@@ -192,7 +203,7 @@ def layered(layers: Sequence[Layer | Sequence[str]], *, connect: str | Sequence[
     if labels:
         raise KeyError(f"edge_labels name arrows that the diagram does not draw: {sorted(labels)}")
     lowest = min(n.xy[1] for n in nodes.values())
-    captions = {(i * spacing, lowest - 0.5): layer.name for i, layer in enumerate(layers) if layer.name}
+    captions = {(columns[i], lowest - 0.5): layer.name for i, layer in enumerate(layers) if layer.name}
     return diagram(nodes, edges, ax=ax, title=title, figsize=figsize, captions=captions)
 
 

@@ -73,3 +73,10 @@ def test_bad_diagrams_say_what_is_wrong():
         plot.layered([["a"], []])
     with pytest.raises(TypeError, match="dlkit.plot.Node"):
         plot.diagram({"a": ("a", (0, 0))}, [])
+
+
+def test_wide_boxes_push_columns_apart_so_the_arrow_between_them_shows():
+    fig = plot.layered([Layer(["a very long label in a box"], role="op", shape="box"),
+                        Layer(["another long label"], role="op", shape="box")], spacing=1.0)
+    (arrow,) = [a for a in fig.axes[0].get_children() if (a.get_gid() or "").startswith("edge:")]
+    assert arrow.xy[0] - arrow.xyann[0] >= 0.6   # a visible arrow between the two outlines
