@@ -168,6 +168,7 @@ register(Exercise(
 
 MOONS_NOISE = 0.15
 NEURON_TARGET = 0.85  # the best straight line gets about 87% of these moons right
+NEW_MOONS = "1000 new moons the explorer did not show"
 
 
 def _moons(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -197,8 +198,8 @@ def _neuron_score(case: Case, output: tuple) -> "Verdict":
 
 register(Exercise(
     id="01.neuron", function="neuron_weights", reference=None, kind="value", score=_neuron_score,
-    visible=lambda: [Case((), secret=_moons(1000, seed=1), label="1000 moons the explorer did not show")],
-    hidden=lambda rng: [Case((), secret=_moons(1000, seed=int(rng.integers(2**31))), label="new moons")],
+    visible=lambda: [Case((), secret=_moons(1000, seed=1), label=NEW_MOONS)],
+    hidden=lambda rng: [Case((), secret=_moons(1000, seed=int(rng.integers(2**31))), label=NEW_MOONS)],
     hint="Use the explorer: the boundary must run between the two moons, roughly along their "
          "long axis; class 1 (the lower moon) is where w1*x1 + w2*x2 + b >= 0.",
 ))
