@@ -3,6 +3,12 @@
 ``release(lessons)`` regenerates and writes lessons/; ``differences(lessons)`` generates
 into a temporary folder and lists every lesson whose committed student version
 differs from what nbgrader would produce now.
+
+Each generated notebook is then stamped with the release it belongs to
+(:func:`dlkit.notebook.stamp`): its Colab setup cell installs dlkit at
+``dlkit.RELEASE_REF`` and its Colab badge links the same ref, so a student's
+notebook and its checks cannot drift apart. The nbgrader checksums of the
+stamped cells are recomputed.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import filecmp
 import shutil
 import tempfile
 from pathlib import Path
+
+from dlkit import notebook as dlkit_notebook
 
 from autograder import LESSONS, SOLUTIONS
 from autograder import notebooks as nbs
@@ -32,8 +40,22 @@ def generate(lesson: str, release_root: Path, *, source_root: Path = SOLUTIONS) 
         if not out.is_dir():
             raise ReleaseError(f"nbgrader generated nothing for {lesson} (is solutions/{lesson}/ empty?)")
     for path in sorted(out.rglob("*.ipynb")):
-        nbs.write(nbs.read(path), path)
+        nb = nbs.read(path)
+        stamp_release(nb, f"{LESSONS.name}/{lesson}/{path.relative_to(out).as_posix()}")
+        nbs.write(nb, path)
     return out
+
+
+def stamp_release(nb, notebook_path: str, ref: str | None = None) -> list[int]:
+    """Pin a generated student notebook to ``ref`` (default ``dlkit.RELEASE_REF``); fix the changed cells' checksums."""
+    from nbgrader.utils import compute_checksum
+
+    changed = dlkit_notebook.stamp(nb, notebook_path, ref, require_setup=False)
+    for index in changed:
+        meta = nb.cells[index].metadata.get("nbgrader", {})
+        if "checksum" in meta:
+            meta["checksum"] = compute_checksum(nb.cells[index])
+    return changed
 
 
 def release(lessons: list[str], *, lessons_root: Path = LESSONS, source_root: Path = SOLUTIONS) -> list[Path]:

@@ -5,13 +5,25 @@ matplotlib figure and a caption. The figure is drawn by a plain function of
 ``dlkit.plot`` (``activation``, ``neuron``, ``descent_path``) whose numbers come
 from a pure function (``activation_curve``, ``neuron_accuracy``,
 ``gradient_descent_path``), so tests and widget-less viewers get the same
-picture: a notebook rendered without widgets shows the current figure as a PNG.
+picture.
+
+Where the explorer is shown depends on who shows it (:func:`live_frontend`):
+a frontend that runs widgets (JupyterLab, Notebook 7, Colab) gets the live
+widget; anything else (nbconvert's HTML, a book built from executed
+notebooks, GitHub) gets only the current figure, as a PNG and as an HTML
+``<img>``, so a static page never shows an empty widget area. The picture is
+drawn at :data:`PNG_DPI` and shown at :data:`DISPLAY_DPI` pixels per inch, so
+it stays sharp on high-resolution screens. Set ``DLKIT_WIDGETS=live`` (or
+``static``) to override the detection.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import io
+import os
+import sys
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -19,6 +31,29 @@ import numpy as np
 
 from dlkit.plot import ACTIVATIONS, SURFACES, activation, descent_path, neuron
 from dlkit.plot._base import new_figure, to_numpy
+
+
+#: Resolution of an explorer's PNG, and the pixels per inch it is displayed at (2x: sharp on HiDPI screens).
+PNG_DPI = 160
+DISPLAY_DPI = 80
+#: Environment variable that forces ``live`` widgets or ``static`` pictures (default: detect).
+WIDGETS_ENV = "DLKIT_WIDGETS"
+
+
+def live_frontend() -> bool:
+    """Whether the notebook is shown by a frontend that runs widgets, so the live explorer should be sent.
+
+    JupyterLab and Notebook 7 (ipywidgets 8) open the ``jupyter.widget.control``
+    comm as soon as they connect to the kernel; Colab is recognised by its
+    module. nbconvert, nbclient and the book build open nothing, so they get
+    the static picture. ``DLKIT_WIDGETS=live`` or ``static`` overrides this.
+    """
+    forced = os.environ.get(WIDGETS_ENV, "").strip().lower()
+    if forced in ("live", "static"):
+        return forced == "live"
+    if "google.colab" in sys.modules:
+        return True
+    return getattr(widgets.Widget, "_control_comm", None) is not None
 
 
 class Explorer(widgets.VBox):
@@ -35,7 +70,8 @@ class Explorer(widgets.VBox):
         self.controls = controls
         self._draw = draw
         self.figure, _ = new_figure(1, 1, figsize=figsize)
-        self.image = widgets.Image(format="png")
+        self.width = int(round(figsize[0] * DISPLAY_DPI))  # CSS pixels; the PNG has PNG_DPI / DISPLAY_DPI times more
+        self.image = widgets.Image(format="png", width=self.width)
         self.caption = widgets.HTML()
         super().__init__([widgets.HBox(list(controls.values())), self.image, self.caption])
         for control in controls.values():
@@ -56,14 +92,27 @@ class Explorer(widgets.VBox):
         self._draw(ax=ax, **self.values())
         self.caption.value = ax.get_title()
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=80)
+        self.figure.savefig(buffer, format="png", dpi=PNG_DPI)
         self.image.value = buffer.getvalue()
 
+    def static_bundle(self) -> dict:
+        """The current figure as a PNG and as an HTML ``<img>``, with a text caption: what static pages show."""
+        png = base64.b64encode(bytes(self.image.value)).decode("ascii")
+        caption = html.escape(self.caption.value or "explorer")
+        return {
+            "text/plain": f"<explorer: {self.caption.value}>",
+            "image/png": png,
+            "text/html": f'<img src="data:image/png;base64,{png}" width="{self.width}" alt="{caption}"/>'
+                         f'<div style="font-size:smaller">{caption} (a static picture: run the notebook '
+                         f'in JupyterLab or Colab to move the sliders)</div>',
+        }
+
     def _repr_mimebundle_(self, **kwargs):
-        # A frontend with widgets shows the live widget; one without (nbconvert, GitHub) the current figure.
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")
-        return bundle
+        # The live widget only where a frontend will run it; elsewhere the picture alone (see live_frontend).
+        bundle = self.static_bundle()
+        if live_frontend():
+            bundle.update(super()._repr_mimebundle_(**kwargs) or {})
+        return bundle, {"image/png": {"width": self.width}}
 
 
 def _slider(value: float, low: float, high: float, description: str, step: float = 0.05) -> widgets.FloatSlider:

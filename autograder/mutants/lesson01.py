@@ -68,6 +68,31 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
                 z = np.exp(x)
                 return np.where(pos, 1 / (1 + z), z / (1 + z))
         """)),
+        ("caps x at float64's exp limit before exp(x)/(1+exp(x)): overflows for large positive float32", _src("""
+            def sigmoid(x):
+                e = np.exp(np.minimum(x, 709.0))
+                return e / (1 + e)
+        """)),
+        ("clips x to [-500, 500] before the textbook formula: exp(500) overflows in float32", _src("""
+            def sigmoid(x):
+                return 1 / (1 + np.exp(-np.clip(x, -500, 500)))
+        """)),
+        ("scipy's expit under another name, imported inside the function", _src("""
+            def sigmoid(x):
+                from scipy.special import expit as logistic
+                return logistic(x)
+        """)),
+        ("torch's sigmoid as a tensor method", _src("""
+            def sigmoid(x):
+                import torch
+                return torch.from_numpy(np.asarray(x)).sigmoid().numpy()
+        """)),
+        ("stable, but computed and returned in float32 whatever the input", _src("""
+            def sigmoid(x):
+                x = np.asarray(x, dtype=np.float32)
+                z = np.exp(-np.abs(x))
+                return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+        """)),
     ],
     "tanh": [
         ("textbook formula (e^x - e^-x)/(e^x + e^-x): inf/inf for |x| > 710", _src("""
@@ -97,6 +122,26 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
         ("2*sigmoid(2x) - 1 with the unstable sigmoid", _src("""
             def tanh(x):
                 return 2 / (1 + np.exp(-2 * x)) - 1
+        """)),
+        ("clips x to [-300, 300] before the textbook formula: exp(300) overflows in float32", _src("""
+            def tanh(x):
+                x = np.clip(x, -300, 300)
+                return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
+        """)),
+        ("torch's functional tanh", _src("""
+            def tanh(x):
+                import torch
+                import torch.nn.functional as F
+                return F.tanh(torch.from_numpy(np.asarray(x))).numpy()
+        """)),
+        ("numpy's tanh through a name bound before the call (a default argument)", _src("""
+            def tanh(x, hyperbolic_tangent=np.tanh):
+                return hyperbolic_tangent(x)
+        """)),
+        ("stable, but returns float32 for float64 inputs", _src("""
+            def tanh(x):
+                e = np.exp(-2 * np.abs(x))
+                return (np.sign(x) * (1 - e) / (1 + e)).astype(np.float32)
         """)),
     ],
     "relu": [
@@ -134,6 +179,25 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
             def relu(x):
                 return x > 0
         """)),
+        ("adds a tiny epsilon to every entry (within a loose tolerance, but not exact)", _src("""
+            def relu(x):
+                return np.maximum(x, 0) + 1e-12
+        """)),
+        ("np.maximum(x, 1e-12): a floor slightly above 0", _src("""
+            def relu(x):
+                return np.maximum(x, 1e-12)
+        """)),
+        ("writes through ravel() of an empty_like buffer: for a column-major input ravel copies", _src("""
+            def relu(x):
+                out = np.empty_like(x)
+                flat = out.ravel()
+                flat[:] = np.maximum(x.ravel(), 0)
+                return out
+        """)),
+        ("returns float32 whatever the input", _src("""
+            def relu(x):
+                return np.maximum(x, 0).astype(np.float32)
+        """)),
     ],
     "softmax": [
         ("no max-subtraction: exp overflows for large logits", _src("""
@@ -166,6 +230,39 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
                 e = np.exp(z - np.max(z, axis=axis, keepdims=True))
                 return e / np.max(e, axis=axis, keepdims=True)
         """)),
+        ("subtracts each slice's mean instead of its maximum: overflows when a slice spans a wide range", _src("""
+            def softmax(z, axis=-1):
+                e = np.exp(z - np.mean(z, axis=axis, keepdims=True))
+                return e / np.sum(e, axis=axis, keepdims=True)
+        """)),
+        ("subtracts each slice's minimum: exp(max - min) overflows for a wide slice", _src("""
+            def softmax(z, axis=-1):
+                e = np.exp(z - np.min(z, axis=axis, keepdims=True))
+                return e / np.sum(e, axis=axis, keepdims=True)
+        """)),
+        ("transposes for any axis but the last: right for 2-D arrays only", _src("""
+            def softmax(z, axis=-1):
+                if axis not in (-1, z.ndim - 1):
+                    return softmax(z.T, axis=-1).T
+                e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+                return e / np.sum(e, axis=-1, keepdims=True)
+        """)),
+        ("scipy's softmax under another name, imported inside the function", _src("""
+            def softmax(z, axis=-1):
+                from scipy.special import softmax as library_softmax
+                return library_softmax(z, axis=axis)
+        """)),
+        ("torch's softmax as a tensor method", _src("""
+            def softmax(z, axis=-1):
+                import torch
+                return torch.from_numpy(np.asarray(z)).softmax(dim=axis).numpy()
+        """)),
+        ("stable, but always float64: a float32 input comes back in another precision", _src("""
+            def softmax(z, axis=-1):
+                z = np.asarray(z, dtype=np.float64)
+                e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+                return e / np.sum(e, axis=axis, keepdims=True)
+        """)),
     ],
     "dense": [
         ("X @ W + b: uses W as (in, out), fails or is silently wrong for square W", _src("""
@@ -187,6 +284,14 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
         ("subtracts the bias", _src("""
             def dense_forward(X, W, b):
                 return X @ W.T - b
+        """)),
+        ("computes in float32 whatever the input", _src("""
+            def dense_forward(X, W, b):
+                return X.astype(np.float32) @ W.T.astype(np.float32) + b.astype(np.float32)
+        """)),
+        ("W.T @ X.T, transposed back the wrong way for square shapes", _src("""
+            def dense_forward(X, W, b):
+                return (W.T @ X.T).T + b if X.shape[1] == W.shape[0] else X @ W.T + b
         """)),
     ],
     # exercise 6 is a "value" exercise: the answer is an assignment, rated on held-out moons
@@ -239,6 +344,22 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
                 e = np.exp(logits)
                 return e / e.sum(axis=1, keepdims=True)
         """)),
+        ("inline softmax that subtracts each row's mean: overflows for large weights", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                logits = dense_forward(relu(dense_forward(X, W1, b1)), W2, b2)
+                e = np.exp(logits - logits.mean(axis=1, keepdims=True))
+                return e / e.sum(axis=1, keepdims=True)
+        """)),
+        ("scipy's softmax instead of your own", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                from scipy.special import softmax as library_softmax
+                return library_softmax(dense_forward(relu(dense_forward(X, W1, b1)), W2, b2), axis=-1)
+        """)),
+        ("computes in float32 whatever the input", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                X, W1, b1, W2, b2 = (np.asarray(a, dtype=np.float32) for a in (X, W1, b1, W2, b2))
+                return softmax(dense_forward(relu(dense_forward(X, W1, b1)), W2, b2), axis=-1)
+        """)),
     ],
 }
 
@@ -258,6 +379,10 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
             def sigmoid(x):
                 return 0.5 * (1 + np.tanh(0.5 * x))
         """)),
+        ("log-sum-exp: sigmoid(x) = exp(-log(1 + exp(-x))) with np.logaddexp", _src("""
+            def sigmoid(x):
+                return np.exp(-np.logaddexp(0, -x))
+        """)),
     ],
     "tanh": [
         ("2*sigmoid(2x) - 1 with a stable sigmoid", _src("""
@@ -272,6 +397,11 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
                 t = -np.expm1(-2 * np.abs(x)) / (1 + e)           # tanh(|x|)
                 return np.where(x < 0, -t, t)
         """)),
+        ("one formula per sign, both written with exp(-2|x|)", _src("""
+            def tanh(x):
+                e = np.exp(-2 * np.abs(x))
+                return np.where(x >= 0, (1 - e) / (1 + e), (e - 1) / (e + 1))
+        """)),
     ],
     "relu": [
         ("np.where", _src("""
@@ -285,6 +415,14 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
                     if out[index] < 0:
                         out[index] = 0
                 return out
+        """)),
+        ("multiplies by the mask x > 0", _src("""
+            def relu(x):
+                return x * (x > 0)
+        """)),
+        ("np.clip with no upper bound", _src("""
+            def relu(x):
+                return np.clip(x, 0, None)
         """)),
     ],
     "softmax": [
@@ -304,12 +442,19 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
                     out[i] = e / e.sum()
                 return np.moveaxis(out.reshape(moved.shape), -1, axis)
         """)),
+        ("np.apply_along_axis with a softmax of one vector", _src("""
+            def softmax(z, axis=-1):
+                def one(v):
+                    e = np.exp(v - v.max())
+                    return e / e.sum()
+                return np.apply_along_axis(one, axis, z)
+        """)),
     ],
     "dense": [
         ("loops over samples and output neurons", _src("""
             def dense_forward(X, W, b):
                 N, M = X.shape[0], W.shape[0]
-                out = np.zeros((N, M))
+                out = np.zeros((N, M), dtype=np.result_type(X, W, b))
                 for n in range(N):
                     for m in range(M):
                         out[n, m] = np.dot(W[m], X[n]) + b[m]
@@ -323,6 +468,10 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
             def dense_forward(X, W, b):
                 return (W @ X.T).T + b
         """)),
+        ("np.tensordot over the feature axes", _src("""
+            def dense_forward(X, W, b):
+                return np.tensordot(X, W, axes=(1, 1)) + b
+        """)),
     ],
     "neuron": [
         ("the same line scaled by 10 (same boundary, sharper sigmoid), as a list", _src("""
@@ -330,6 +479,9 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
         """)),
         ("another good line found with the sliders", _src("""
             neuron_weights = np.array([1.0, -4.0, 0.3])
+        """)),
+        ("a tuple of three plain numbers", _src("""
+            neuron_weights = (1.1, -4.5, 0.35)
         """)),
     ],
     "two_layer": [
@@ -347,6 +499,13 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
                     h = relu(dense_forward(x[None, :], W1, b1))
                     rows.append(softmax(dense_forward(h, W2, b2), axis=-1)[0])
                 return np.stack(rows)
+        """)),
+        ("np.einsum for both layers and a log-sum-exp softmax", _src("""
+            def two_layer_forward(X, W1, b1, W2, b2):
+                hidden = np.maximum(np.einsum("nd,hd->nh", X, W1) + b1, 0)
+                logits = np.einsum("nh,kh->nk", hidden, W2) + b2
+                m = logits.max(axis=-1, keepdims=True)
+                return np.exp(logits - m - np.log(np.exp(logits - m).sum(axis=-1, keepdims=True)))
         """)),
     ],
 }

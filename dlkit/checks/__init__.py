@@ -9,7 +9,10 @@ A check cell holds one line per check::
 
 A failing check raises an AssertionError that says what was expected, what
 came back and a hint; a passing one prints a one-line confirmation. The
-exercises of lesson NN live in ``dlkit/checks/lessonNN.py``.
+exercises of lesson NN live in ``dlkit/checks/lessonNN.py``; they build their
+visible and hidden cases with the shared builders of :mod:`dlkit.checks.cases`
+(the same builder for both, so hidden checks test only kinds of input the
+visible ones show).
 """
 
 from .core import (
@@ -25,6 +28,7 @@ from .core import (
     expected_output,
     get,
     judge,
+    plural,
     predict,
     register,
     run,
@@ -33,5 +37,5 @@ from .core import (
 
 __all__ = [
     "Case", "CheckFailed", "Exercise", "ForbiddenCall", "Outcome", "Verdict", "accuracy_at_least", "all_exercises",
-    "call_student", "expected_output", "get", "judge", "predict", "register", "run", "to_plain",
+    "call_student", "expected_output", "get", "judge", "plural", "predict", "register", "run", "to_plain",
 ]

@@ -99,7 +99,14 @@ class Exercise:
             implementation that overflows is rejected even if the final
             value happens to come out right.
         forbidden: dotted names the student may not call for this exercise
-            (``"numpy.tanh"``); the reference implementation is always forbidden.
+            (``"numpy.tanh"``, ``"torch.Tensor.tanh"`` for a tensor method); the
+            reference implementation is always forbidden. A forbidden function is
+            caught however the student reaches it: through its module, a name
+            bound to it before the call (``from numpy import tanh as t``), a
+            default argument, or a module the student imports inside the call.
+        keep_dtype: every returned array must have the float dtype of the
+            array inputs (float32 in, float32 out); a lower or higher precision
+            fails with a message that says so. State it in the exercise text.
         hint: the general hint shown with any failure.
         kind: ``"function"``, ``"model"`` or ``"value"`` (see above).
         score: ``score(case, output) -> Verdict`` rates an answer instead of comparing it
@@ -118,6 +125,7 @@ class Exercise:
     hint: str = ""
     kind: str = "function"
     score: Callable[[Case, tuple], "Verdict"] | None = None
+    keep_dtype: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -209,16 +217,19 @@ def call_student(exercise: Exercise, fn: Callable[..., Any], case: Case) -> Outc
         return Outcome(None, f"`{exercise.function}` is not a function (got {type(fn).__name__})")
     if exercise.kind != "function" and fn is None:
         return Outcome(None, f"is not set yet: assign your answer to `{exercise.function}`")
-    args, kwargs = case.copy_inputs()
     pristine = case.copy_inputs()
     try:
-        with _forbid(exercise), _float_errors(exercise.strict_float):
-            if exercise.kind == "function":
-                result = fn(*args, **kwargs)
-            elif exercise.kind == "model":
-                result = predict(fn, *args, name=exercise.function)
-            else:
-                result = fn
+        for attempt in range(2):
+            args, kwargs = case.copy_inputs()
+            with _forbid(exercise, fn) as guard, _float_errors(exercise.strict_float):
+                if exercise.kind == "function":
+                    result = fn(*args, **kwargs)
+                elif exercise.kind == "model":
+                    result = predict(fn, *args, name=exercise.function)
+                else:
+                    result = fn
+            if not guard.imported_forbidden():
+                break  # else the call imported a forbidden function's module: call again with it guarded
     except NotImplementedError:
         return Outcome(None, "not implemented yet: replace `raise NotImplementedError()` with your code")
     except ForbiddenCall as exc:
@@ -232,7 +243,31 @@ def call_student(exercise: Exercise, fn: Callable[..., Any], case: Case) -> Outc
         output = to_plain(result)
     except TypeError as exc:
         return Outcome(None, str(exc), mutated)
+    if exercise.keep_dtype and exercise.kind == "function":
+        problem = _dtype_problem(pristine, result)
+        if problem:
+            return Outcome(None, problem, mutated)
     return Outcome(output, None, mutated)
+
+
+def _dtype_problem(inputs: tuple[tuple, dict], result: Any) -> str:
+    """Why the returned arrays' dtype differs from the float dtype of the array inputs, or ""."""
+    floats = [a.dtype for a in (*inputs[0], *inputs[1].values())
+              if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+    if not floats:
+        return ""
+    want = np.result_type(*floats)
+    for item in result if isinstance(result, tuple) else (result,):
+        if type(item).__module__.startswith("torch") and hasattr(item, "dtype"):
+            got = str(item.dtype).removeprefix("torch.")
+        elif isinstance(item, (np.ndarray, np.generic)):
+            got = str(item.dtype)
+        else:
+            continue
+        if got != str(want):
+            return (f"returned {got} values for {want} inputs; keep the input's precision "
+                    f"(the output's dtype should be {want}: compute in it, do not convert)")
+    return ""
 
 
 def to_plain(result: Any) -> tuple[np.ndarray, ...]:
@@ -367,7 +402,7 @@ def judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Sequence[n
         return Verdict(False, f"{where} {verdict.message}.{hint_text}")
     if got is None or len(got) != len(expected):
         n = 0 if got is None else len(got)
-        return Verdict(False, f"{where} returned {n} value(s), expected {len(expected)}.{hint_text}")
+        return Verdict(False, f"{where} returned {plural(n, 'value')}, expected {len(expected)}.{hint_text}")
     for k, (g, e) in enumerate(zip(got, expected)):
         which = f" (returned value {k + 1})" if len(expected) > 1 else ""
         if g.shape != e.shape:
@@ -377,9 +412,13 @@ def judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Sequence[n
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             n_bad = int(bad.sum())
-            loc = f"at index {idx}" if idx else ""
-            return Verdict(False, f"{where}{which} is wrong {loc}: expected {float(e[idx])!r}, got {float(g[idx])!r} "
-                                  f"({n_bad} of {e.size} entries differ).{hint_text}")
+            loc = f" at index {idx}" if idx else ""
+            with np.errstate(invalid="ignore", over="ignore"):
+                off = abs(float(g[idx]) - float(e[idx]))
+            size = f"off by {off:.3g}; " if np.isfinite(off) else ""
+            return Verdict(False, f"{where}{which} is wrong{loc}: expected {float(e[idx])!r}, got {float(g[idx])!r} "
+                                  f"({size}{n_bad} of {plural(e.size, 'entry', 'entries')} "
+                                  f"differ{'s' if n_bad == 1 else ''}).{hint_text}")
     return Verdict(True, "ok")
 
 
@@ -413,12 +452,18 @@ def run(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False, seed:
             kind = "hidden check" if hidden else "check"
             raise CheckFailed(f"{exercise.function}: {kind} {number} of {len(cases)} failed.\n  {verdict.message}")
     if not quiet:
-        kind = "hidden checks" if hidden else "checks"
+        kind = "hidden check" if hidden else "check"
         detail = f" ({verdict.message})" if exercise.score is not None and verdict.message != "ok" else ""
-        print(f"✔ {exercise.function}: all {len(cases)} {kind} passed{detail}.")
+        what = f"the {kind}" if len(cases) == 1 else f"all {len(cases)} {kind}s"
+        print(f"✔ {exercise.function}: {what} passed{detail}.")
 
 
 # -- helpers ----------------------------------------------------------------------
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 check"``, ``"3 checks"``; ``many`` for irregular plurals (``plural(2, "entry", "entries")``)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
 
 def _describe_value(v: Any) -> str:
     if isinstance(v, np.ndarray):
@@ -467,36 +512,75 @@ class _float_errors:
 class _forbid:
     """Make the exercise's forbidden functions raise ForbiddenCall while the student's code runs.
 
-    Module attributes (``numpy.tanh``) are swapped for a stub; calls to Python
-    functions (the reference implementation, however it was imported) are
-    caught with a profile hook that compares code objects.
+    Functions without Python code (numpy ufuncs, C functions, tensor methods)
+    are swapped for a stub where they live (``numpy.tanh``, ``torch.Tensor.tanh``)
+    and wherever the student's function reaches them by another name: its
+    globals (``from numpy import tanh as t``) and default arguments, and those
+    of the functions it closes over (a wrapper's). Python functions (the
+    reference, ``torch.nn.functional.softmax``) are caught with a profile hook
+    that compares code objects, however they were imported. A module imported
+    during the call is not guarded yet; :meth:`imported_forbidden` tells the
+    caller to call again.
     """
 
-    def __init__(self, exercise: Exercise):
+    def __init__(self, exercise: Exercise, fn: Any = None):
         self.exercise = exercise
-        self.swapped: list[tuple[Any, str, Any]] = []
+        self.fn = fn
+        self.swapped: list[tuple[Any, str, Any, bool]] = []
         self.codes: dict[Any, str] = {}
+        self.unresolved: list[str] = []
 
-    def __enter__(self):
+    def _names(self) -> list[str]:
         names = list(self.exercise.forbidden)
         if self.exercise.reference is not None:
             names.append(_qualified(self.exercise.reference))
-        for dotted in names:
+        return names
+
+    def __enter__(self):
+        stubs: dict[int, tuple[Any, Any]] = {}  # id(original) -> (original, stub)
+        for dotted in self._names():
             target = _resolve(dotted)
             if target is None:
+                self.unresolved.append(dotted)
                 continue
             code = getattr(target, "__code__", None)
             if code is not None:
                 self.codes[code] = dotted
-            module_name, _, attr = dotted.rpartition(".")
-            module = sys.modules.get(module_name)
-            if module is not None and getattr(module, attr, None) is target and code is None:
-                self.swapped.append((module, attr, target))
-                setattr(module, attr, _forbidden_stub(dotted, self.exercise))
+                continue
+            stub = _forbidden_stub(dotted, self.exercise)
+            stubs[id(target)] = (target, stub)
+            owner_name, _, attr = dotted.rpartition(".")
+            owner = sys.modules.get(owner_name) or _resolve(owner_name)
+            if owner is not None and getattr(owner, attr, None) is target:
+                self._swap(owner, attr, stub)
+        if stubs:
+            for namespace in _namespaces(self.fn):
+                for name, value in list(namespace.items()):
+                    if id(value) in stubs and stubs[id(value)][0] is value:
+                        self._swap(namespace, name, stubs[id(value)][1])
+            for function in _functions(self.fn):
+                defaults = getattr(function, "__defaults__", None)
+                if defaults and any(id(d) in stubs and stubs[id(d)][0] is d for d in defaults):
+                    self._swap(function, "__defaults__",
+                               tuple(stubs[id(d)][1] if id(d) in stubs and stubs[id(d)][0] is d else d
+                                     for d in defaults))
         if self.codes:
             self._previous = sys.getprofile()
             sys.setprofile(self._profile)
         return self
+
+    def _swap(self, owner: Any, attr: str, value: Any) -> None:
+        if isinstance(owner, dict):
+            self.swapped.append((owner, attr, owner[attr], True))
+            owner[attr] = value
+            return
+        own = not isinstance(owner, type) or attr in vars(owner)  # False: a class inherits it (a tensor method)
+        self.swapped.append((owner, attr, getattr(owner, attr), own))
+        setattr(owner, attr, value)
+
+    def imported_forbidden(self) -> bool:
+        """Whether a forbidden name that was not importable before the call resolves now."""
+        return any(_resolve(dotted) is not None for dotted in self.unresolved)
 
     def _profile(self, frame, event, arg):
         if event == "call" and frame.f_code in self.codes:
@@ -506,9 +590,49 @@ class _forbid:
     def __exit__(self, *exc):
         if self.codes:
             sys.setprofile(self._previous)
-        for module, attr, original in reversed(self.swapped):
-            setattr(module, attr, original)
+        for owner, attr, original, own in reversed(self.swapped):
+            if isinstance(owner, dict):
+                owner[attr] = original
+            elif own:
+                setattr(owner, attr, original)
+            else:
+                delattr(owner, attr)
         return False
+
+
+def _functions(fn: Any, depth: int = 3) -> list[Any]:
+    """``fn`` and the Python functions it wraps or closes over, to ``depth`` levels."""
+    found, todo = [], [(fn, 0)]
+    while todo:
+        f, level = todo.pop()
+        if not hasattr(f, "__code__") or any(f is g for g in found):
+            continue
+        found.append(f)
+        if level < depth:
+            inner = [c.cell_contents for c in (getattr(f, "__closure__", None) or ()) if _filled(c)]
+            inner.append(getattr(f, "__wrapped__", None))
+            todo.extend((g, level + 1) for g in inner if g is not None)
+    return found
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # an empty cell
+        return False
+    return True
+
+
+def _namespaces(fn: Any) -> list[dict]:
+    """The distinct global namespaces of ``fn`` and the functions it wraps (never a module of numpy or dlkit)."""
+    spaces: list[dict] = []
+    for f in _functions(fn):
+        g = getattr(f, "__globals__", None)
+        if isinstance(g, dict) and not any(g is h for h in spaces):
+            module = str(g.get("__name__", ""))
+            if not module.startswith(("numpy", "dlkit", "torch", "scipy")):
+                spaces.append(g)
+    return spaces
 
 
 def _forbidden_message(dotted: str, exercise: Exercise) -> str:

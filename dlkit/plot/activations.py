@@ -47,6 +47,11 @@ ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
 }
 
 
+#: Legend labels of the two lines of :func:`activation`, in the lessons' notation (z is the pre-activation).
+VALUE_LABEL = r"$\phi(z)$"
+SLOPE_LABEL = r"$\phi'(z)$"
+
+
 def numerical_derivative(f: Callable, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Centred difference ``(f(x + h) - f(x - h)) / 2h``, elementwise; shape of ``x``."""
     return (np.asarray(f(x + h), dtype=float) - np.asarray(f(x - h), dtype=float)) / (2 * h)
@@ -94,7 +99,8 @@ def activation(fn: str | Callable = "sigmoid", *, x=None, derivative: Callable |
         name: the title; default ``fn``'s name.
 
     Returns:
-        the Figure; its axes holds the lines labelled ``f(x)`` and ``f'(x)``.
+        the Figure; its axes holds the lines labelled ``phi(z)`` and ``phi'(z)``
+        (:data:`VALUE_LABEL`, :data:`SLOPE_LABEL`) in blue and dashed vermilion.
 
     Example:
         >>> fig = dlkit.plot.activation("tanh")
@@ -102,11 +108,11 @@ def activation(fn: str | Callable = "sigmoid", *, x=None, derivative: Callable |
     x, y, dy = activation_curve(fn, x, derivative)
     fig, ax = figure_and_axes(ax, figsize=(5.0, 3.6))
     title = name or (fn if isinstance(fn, str) else getattr(fn, "__name__", "activation"))
-    ax.plot(x, y, label="f(x)", linewidth=2)
-    ax.plot(x, dy, label="f'(x)", linestyle="--", linewidth=2)
+    ax.plot(x, y, label=VALUE_LABEL, linewidth=2, color="#0072B2")
+    ax.plot(x, dy, label=SLOPE_LABEL, linestyle="--", linewidth=2, color="#D55E00")
     ax.axhline(0, color="gray", linewidth=0.6)
     ax.axvline(0, color="gray", linewidth=0.6)
     ax.set_title(title)
-    ax.set_xlabel("x")
+    ax.set_xlabel("pre-activation $z$")
     ax.legend(loc="best")
     return fig

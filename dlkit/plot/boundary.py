@@ -10,6 +10,13 @@ from dlkit.plot._base import figure_and_axes, to_numpy
 from dlkit.plot.activations import ACTIVATIONS
 
 
+#: Colours of classes 0, 1, 2, ... (Okabe-Ito: blue, orange, bluish green, reddish purple, sky blue,
+#: vermilion, yellow, black), distinguishable with every common colour-vision deficiency.
+CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: Markers of classes 0, 1, 2, ...: shape tells the classes apart even in grey.
+CLASS_MARKERS = ("o", "^", "s", "D", "v", "P", "X", "*")
+
+
 def _points_2d(X) -> np.ndarray:
     X = to_numpy(X, "X")
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
@@ -80,36 +87,48 @@ def decision_boundary(predict: Callable, X, y=None, *, ax=None, resolution: int 
 
     Returns:
         the Figure: filled class regions (or the probability of class 1 with
-        its 0.5 contour), and one scatter of the ``N`` points.
+        its 0.5 contour), the ``N`` points (one scatter per class, each with its
+        colour and marker from :data:`CLASS_COLOURS`, :data:`CLASS_MARKERS`), and a legend.
 
     Example:
         >>> X, y = sklearn.datasets.make_moons(200, noise=0.2, random_state=0)
         >>> fig = dlkit.plot.decision_boundary(lambda P: (P[:, 1] > 0.25).astype(int), X, y)
     """
+    from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+    from matplotlib.lines import Line2D
+
     X = _points_2d(X)
     xx, yy, labels, proba = boundary_grid(predict, X, resolution=resolution, padding=padding)
     fig, ax = figure_and_axes(ax, figsize=(5.0, 4.2))
+    classes = None if y is None else to_numpy(y, "y").ravel()
+    if classes is not None and classes.shape[0] != X.shape[0]:
+        raise ValueError(f"y must have one label per point: X has {X.shape[0]} points, y has shape {classes.shape}.")
+    handles = []
     if proba is not None:
-        ax.contourf(xx, yy, proba, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.45)
+        ramp = LinearSegmentedColormap.from_list("class0-white-class1", [CLASS_COLOURS[0], "#FFFFFF", CLASS_COLOURS[1]])
+        ax.contourf(xx, yy, proba, levels=np.linspace(0, 1, 11), cmap=ramp, alpha=0.4)
         if proba.min() < 0.5 < proba.max():  # the boundary exists inside the window
             ax.contour(xx, yy, proba, levels=[0.5], colors="k", linewidths=1.5)
+            handles.append(Line2D([], [], color="k", linewidth=1.5, label="boundary (output 0.5)"))
     else:
-        n_classes = int(max(labels.max(), 0 if y is None else np.max(to_numpy(y, "y")))) + 1
-        ax.contourf(xx, yy, labels, levels=np.arange(-0.5, n_classes), cmap="tab10", vmin=-0.5, vmax=9.5, alpha=0.35)
-    colour = None if y is None else to_numpy(y, "y").ravel()
-    if colour is not None and colour.shape[0] != X.shape[0]:
-        raise ValueError(f"y must have one label per point: X has {X.shape[0]} points, y has shape {colour.shape}.")
-    if colour is None:
-        colours = {}
-    elif proba is not None:
-        colours = {"c": colour, "cmap": "RdBu_r"}
+        n_classes = int(max(labels.max(), 0 if classes is None else np.max(classes))) + 1
+        palette = ListedColormap([CLASS_COLOURS[k % len(CLASS_COLOURS)] for k in range(n_classes)])
+        ax.contourf(xx, yy, labels, levels=np.arange(-0.5, n_classes), cmap=palette, vmin=-0.5,
+                    vmax=n_classes - 0.5, alpha=0.3)
+    if classes is None:
+        ax.scatter(X[:, 0], X[:, 1], color="#555555", edgecolors="k", linewidths=0.5, s=22)
     else:
-        colours = {"c": colour, "cmap": "tab10", "vmin": -0.5, "vmax": 9.5}
-    ax.scatter(X[:, 0], X[:, 1], edgecolors="k", linewidths=0.5, s=22, **colours)
+        for k in np.unique(classes).astype(int):
+            mask = classes == k
+            ax.scatter(X[mask, 0], X[mask, 1], color=CLASS_COLOURS[k % len(CLASS_COLOURS)],
+                       marker=CLASS_MARKERS[k % len(CLASS_MARKERS)], edgecolors="k", linewidths=0.5, s=24,
+                       label=f"class {k}")
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if classes is not None or handles:
+        ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, loc="best", fontsize=8, framealpha=0.85)
     if title:
         ax.set_title(title)
     return fig
@@ -146,5 +165,5 @@ def neuron(X, y, w1: float, w2: float, b: float, *, ax=None):
         >>> fig = dlkit.plot.neuron(X, y, w1=2.0, w2=-1.0, b=0.5)
     """
     acc = neuron_accuracy(X, y, w1, w2, b)
-    title = f"w1={w1:.2f}, w2={w2:.2f}, b={b:.2f}: accuracy {acc:.0%}"
+    title = f"w1={w1:.2f}, w2={w2:.2f}, b={b:.2f}: accuracy {acc:.0%}"  # plain text: the widget caption shows it
     return decision_boundary(lambda P: neuron_output(P, w1, w2, b), X, y, ax=ax, resolution=120, title=title)

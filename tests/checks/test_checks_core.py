@@ -17,7 +17,7 @@ def stable_sigmoid(x):
 
 def test_a_passing_check_prints_a_confirmation_and_returns_none(capsys):
     assert checks.run("01.sigmoid", stable_sigmoid) is None  # a number would be read as partial credit
-    assert "sigmoid: all 4 checks passed" in capsys.readouterr().out
+    assert "sigmoid: all 12 checks passed" in capsys.readouterr().out
 
 
 def test_hidden_cases_depend_on_the_instructor_seed():
@@ -43,7 +43,7 @@ def test_failure_message_names_expected_got_and_hint():
         checks.run("01.relu", lambda x: np.abs(x))
     msg = str(err.value)
     assert isinstance(err.value, AssertionError)
-    assert "relu: check 1 of 3 failed" in msg
+    assert "relu: check 1 of 9 failed" in msg
     assert "expected" in msg and "got" in msg and "Hint:" in msg
 
 
@@ -254,3 +254,71 @@ def test_an_exercise_needs_a_known_kind_and_a_reference_or_score():
         checks.Exercise("98.x", "x", reference=abs, visible=list, hidden=lambda rng: [], kind="magic")
     with pytest.raises(ValueError, match="reference or a score"):
         checks.Exercise("98.y", "y", reference=None, visible=list, hidden=lambda rng: [])
+
+
+# -- forbidden functions however they are reached; dtypes; wording --------------------------------
+
+from numpy import tanh as _bound_tanh  # noqa: E402  (a name bound before the call, as a student might)
+
+
+def _outcome(eid, fn, x):
+    return core.call_student(checks.get(eid), fn, core.Case((x,)))
+
+
+@pytest.mark.parametrize("answer", [
+    lambda x: _bound_tanh(x),                                       # from numpy import tanh as t
+    lambda x, f=np.tanh: f(x),                                      # a default argument
+    lambda x: torch.from_numpy(x).tanh().numpy(),                   # a tensor method
+    lambda x: torch.nn.functional.tanh(torch.from_numpy(x)).numpy(),  # torch's functional API
+    lambda x: torch.tanh(torch.from_numpy(x)).numpy(),
+], ids=["bound-name", "default-arg", "tensor-method", "functional", "torch-function"])
+def test_a_forbidden_function_is_caught_however_it_is_reached(answer):
+    x = np.array([0.5, -1.0])
+    outcome = _outcome("01.tanh", answer, x)
+    assert outcome.output is None and "calls `" in outcome.error and "tanh" in outcome.error
+
+    def wrapper(*args):  # the grader wraps the student's function in a closure like this
+        return answer(*args)
+    assert "calls `" in _outcome("01.tanh", wrapper, x).error
+    # everything is restored afterwards
+    assert _bound_tanh is np.tanh and np.tanh(0.0) == 0.0 and float(torch.tensor(0.0).tanh()) == 0.0
+    assert "tanh" not in vars(torch.Tensor)
+
+
+def test_a_forbidden_module_imported_inside_the_call_is_caught_in_a_fresh_interpreter():
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom dlkit.checks import core\nimport dlkit.checks.lesson01\n"
+            "assert 'scipy.special' not in __import__('sys').modules\n"
+            "def sigmoid(x):\n    from scipy.special import expit\n    return expit(x)\n"
+            "print(core.call_student(core.get('01.sigmoid'), sigmoid, core.Case((np.array([0.5]),))).error)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "calls `scipy.special.expit`" in out.stdout
+
+
+def test_an_output_in_another_precision_than_the_input_fails_with_a_clear_message():
+    x64, x32 = np.array([[1.0, -2.0]]), np.array([[1.0, -2.0]], dtype=np.float32)
+    lower = _outcome("01.relu", lambda x: np.maximum(x, 0).astype(np.float32), x64)
+    assert "returned float32 values for float64 inputs" in lower.error
+    higher = _outcome("01.relu", lambda x: np.maximum(x, 0).astype(np.float64), x32)
+    assert "returned float64 values for float32 inputs" in higher.error
+    as_tensor = _outcome("01.relu", lambda x: torch.relu(torch.from_numpy(x).float()), x64)
+    assert "returned float32 values" in as_tensor.error
+    assert _outcome("01.relu", lambda x: np.maximum(x, 0), x32).error is None
+
+
+def test_an_exact_function_gets_no_tolerance():
+    with pytest.raises(checks.CheckFailed, match="off by"):
+        checks.run("01.relu", lambda x: np.maximum(x, 0) + 1e-12 * (x > 0))
+
+
+def test_messages_use_plurals_and_say_how_far_off():
+    assert core.plural(1, "check") == "1 check" and core.plural(3, "entry", "entries") == "3 entries"
+    ex = checks.get("01.relu")
+    case = core.Case((np.array([1.0, 2.0]),))
+    verdict = core.judge(ex, case, core.Outcome((np.array([1.0, 2.5]),)), (np.array([1.0, 2.0]),))
+    assert "off by 0.5; 1 of 2 entries differs" in verdict.message
+    verdict = core.judge(ex, case, core.Outcome(()), (np.array([1.0, 2.0]),))
+    assert "returned 0 values, expected 1" in verdict.message

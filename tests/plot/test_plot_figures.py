@@ -103,7 +103,9 @@ def test_activation_figure_two_labelled_lines_and_callable_uses_numerical_deriva
     fig = _render(plot.activation("sigmoid"))
     ax = fig.axes[0]
     assert ax.get_title() == "sigmoid"
-    assert [l.get_label() for l in ax.lines if not l.get_label().startswith("_")] == ["f(x)", "f'(x)"]
+    labels = [l.get_label() for l in ax.lines if not l.get_label().startswith("_")]
+    assert labels == [plot.activations.VALUE_LABEL, plot.activations.SLOPE_LABEL]
+    assert ax.get_xlabel() == "pre-activation $z$"
     x, y, dy = plot.activation_curve(np.sin, np.array([0.0, 1.0]))
     np.testing.assert_allclose(dy, np.cos([0.0, 1.0]), atol=1e-8)
     with pytest.raises(ValueError, match="unknown activation"):
@@ -132,7 +134,10 @@ def test_decision_boundary_draws_regions_and_all_points():
     fig = _render(plot.decision_boundary(lambda P: (P.sum(1) > 0).astype(int), X, y, title="sum rule"))
     ax = fig.axes[0]
     assert ax.get_title() == "sum rule"
-    assert len(ax.collections[-1].get_offsets()) == 40  # the scatter of the data
+    scatters = [c for c in ax.collections if c.get_label().startswith("class ")]
+    assert sum(len(c.get_offsets()) for c in scatters) == 40  # the data, one scatter per class
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
+    assert len({tuple(c.get_facecolor()[0]) for c in scatters}) == 2
 
 
 def test_decision_boundary_bad_input():

@@ -23,8 +23,8 @@ def test_activation_explorer_switches_function():
     ex.controls["fn"].value = "relu"  # what the dropdown does when a student picks relu
     assert ex.caption.value == "relu"
     x, y, dy = plot.activation_curve("relu")
-    np.testing.assert_allclose(_line(ex.figure, "f(x)").get_ydata(), y)
-    np.testing.assert_allclose(_line(ex.figure, "f'(x)").get_ydata(), dy)
+    np.testing.assert_allclose(_line(ex.figure, plot.activations.VALUE_LABEL).get_ydata(), y)
+    np.testing.assert_allclose(_line(ex.figure, plot.activations.SLOPE_LABEL).get_ydata(), dy)
     assert bytes(ex.image.value) != first_png
     with pytest.raises(ValueError, match="unknown activation"):
         widgets.activation_explorer("swish2")
@@ -53,5 +53,29 @@ def test_gradient_descent_explorer_learning_rate_changes_path():
     np.testing.assert_allclose(_line(ex.figure, "path").get_xdata(), expected[:, 0])
     ex.controls["lr"].value = 0.3  # beyond 2 / 10, the steep direction diverges
     assert "diverged" in ex.caption.value
-    png = base64.b64decode(ex._repr_mimebundle_()["image/png"])  # viewers without widgets still see the figure
+    png = base64.b64decode(ex._repr_mimebundle_()[0]["image/png"])  # viewers without widgets still see the figure
     assert png == bytes(ex.image.value)
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def test_static_viewers_get_the_picture_and_live_frontends_the_widget(monkeypatch):
+    monkeypatch.delenv(widgets.WIDGETS_ENV, raising=False)
+    ex = widgets.activation_explorer("tanh")
+    data, metadata = ex._repr_mimebundle_()
+    assert WIDGET_VIEW not in data  # no frontend has opened the widget control comm here (as under nbconvert)
+    assert data["text/html"].startswith('<img src="data:image/png;base64,' + data["image/png"])
+    assert metadata["image/png"]["width"] == ex.width
+    png = bytes(ex.image.value)
+    import struct
+    pixel_width = struct.unpack(">I", png[16:20])[0]   # the IHDR chunk: drawn at twice the shown width
+    assert pixel_width == pytest.approx(ex.width * widgets.PNG_DPI / widgets.DISPLAY_DPI, abs=2)
+
+    monkeypatch.setattr(ipywidgets.Widget, "_control_comm", object())   # what JupyterLab's manager opens
+    assert widgets.live_frontend() and WIDGET_VIEW in ex._repr_mimebundle_()[0]
+    monkeypatch.setenv(widgets.WIDGETS_ENV, "static")
+    assert not widgets.live_frontend()
+    monkeypatch.setattr(ipywidgets.Widget, "_control_comm", None)
+    monkeypatch.setenv(widgets.WIDGETS_ENV, "live")
+    assert widgets.live_frontend()
