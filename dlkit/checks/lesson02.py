@@ -95,7 +95,7 @@ def _gd_visible() -> list[Case]:
     return [
         Case((x, 2 * x[:, 0] + 1, 0.1, 1), label="one step from w = 0, b = 0",
              hint="Start from w = np.zeros(D) and b = 0. One step: w = 0 - lr * dL/dw and b = 0 - lr * dL/db, "
-                  "with dL/dw = X.T @ dpred and dL/db = dpred.sum()."),
+                  "with dL/dw = X.T @ dpred and dL/db = dpred.sum(); losses[0] is the loss at w = 0, b = 0."),
         Case((x, 2 * x[:, 0] + 1, 0.1, 25), label="a line y = 2x + 1: 25 steps",
              hint="losses[k] is the loss of step k, computed before that step's update; it holds `steps` numbers."),
         _gd_case(rng, 12, 3, 40, 0.5, "12 points, 3 features, 40 steps"),
@@ -164,8 +164,9 @@ def _learning_rate_score(case: Case, output: tuple) -> Verdict:
         return Verdict(True, f"from all {n} starts the loss is below {LR_TARGET:g} after {LR_STEPS} steps "
                              f"(worst {worst:.1e})")
     first, final, last = max(failed, key=lambda r: r[1])
-    if not np.isfinite(final) or final > first:
-        why = "the loss grew: the learning rate is too large and descent diverges across the steep direction"
+    if not np.isfinite(final) or final >= first:
+        why = (f"the loss did not fall ({'it diverged' if not np.isfinite(final) else f'{first:.2g} -> {final:.2g}'}): "
+               f"the learning rate is too large, every step overshoots across the steep direction w2")
     elif 10 * last[1] ** 2 > last[0] ** 2:
         why = (f"the loss is still {final:.1e}, mostly from the steep direction w2, where each step overshoots "
                f"and zig-zags: the learning rate is a little too large")
