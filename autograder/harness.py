@@ -203,8 +203,8 @@ def decode_value(v):
 def encode_array(a) -> dict:
     import numpy as np
 
-    a = np.ascontiguousarray(a, dtype="<f8")
-    return {"__nd__": ["<f8", list(a.shape), base64.b64encode(a.tobytes()).decode("ascii")]}
+    a = np.asarray(a, dtype="<f8")  # not ascontiguousarray: it turns a 0-d array (a loss) into shape (1,)
+    return {"__nd__": ["<f8", list(a.shape), base64.b64encode(a.tobytes(order="C")).decode("ascii")]}
 
 
 # -- output capture -------------------------------------------------------------------
