@@ -87,8 +87,8 @@ def decode_value(v):
 
 def encode_output(a) -> dict:
     """One output array (already float64, from :func:`dlkit.checks.core.to_plain`) -> JSON-able data."""
-    a = np.ascontiguousarray(a, dtype="<f8")
-    return {"__nd__": ["<f8", list(a.shape), _b64(a.tobytes())]}
+    a = np.asarray(a, dtype="<f8")  # not ascontiguousarray: it turns a 0-d array (a loss) into shape (1,)
+    return {"__nd__": ["<f8", list(a.shape), _b64(a.tobytes(order="C"))]}
 
 
 def decode_output(items) -> tuple[np.ndarray, ...]:

@@ -16,14 +16,20 @@ def as_float_array(x, name: str, *, ndim: int | tuple[int, ...] | None = None) -
     """Return ``x`` as a float32/float64 ndarray, or raise a helpful error.
 
     Accepts numpy arrays of a floating dtype (kept as they are: never copied,
-    never modified). Python scalars and nested lists are converted to float64.
+    never modified). Numbers become 0-d arrays: a numpy float32 scalar stays
+    float32, every other number (Python ``int``/``float``, numpy integer and
+    float scalars of other widths) becomes float64, as a Python float does.
+    Nested lists of numbers become float64 arrays; a ragged list or one that
+    holds anything but numbers is refused with a message saying where.
     Integer arrays are rejected, because silently casting them hides bugs such
     as integer division in a learner's code.
     """
-    if isinstance(x, (float, int)) and not isinstance(x, bool):
-        x = np.asarray(x, dtype=np.float64)
+    if isinstance(x, np.floating) and x.dtype.type in FLOAT_DTYPES:
+        x = np.asarray(x)  # float32 and float64 scalars keep their dtype, like arrays of them
+    elif _is_number(x):
+        x = np.asarray(float(x), dtype=np.float64)
     elif isinstance(x, list):
-        x = np.asarray(x, dtype=np.float64)
+        x = np.asarray(_rectangular(x, name, _is_number, "numbers"), dtype=np.float64)
     if not isinstance(x, np.ndarray):
         hint = " Convert it with t.detach().cpu().numpy()." if type(x).__module__.startswith("torch") else ""
         raise TypeError(f"{name} must be a numpy array, got {type(x).__name__}.{hint}")
@@ -40,10 +46,44 @@ def as_float_array(x, name: str, *, ndim: int | tuple[int, ...] | None = None) -
     return x
 
 
+def _is_number(v) -> bool:
+    """A real number that is not a boolean: Python int/float or a numpy integer/float scalar."""
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_integer(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _rectangular(x: list, name: str, is_leaf, what: str) -> list:
+    """Return the nested list ``x`` unchanged when it is rectangular with ``is_leaf`` entries, else raise.
+
+    The error names the first offending position, e.g. ``x[1]`` has 1 entries
+    where ``x[0]`` has 2, so a learner can find the row to fix.
+    """
+
+    def shape_of(item, where: str) -> tuple[int, ...]:
+        if isinstance(item, (list, tuple)):
+            shapes = [shape_of(v, f"{where}[{i}]") for i, v in enumerate(item)]
+            for i, s in enumerate(shapes[1:], start=1):
+                if s != shapes[0]:
+                    raise ValueError(
+                        f"{name} is a ragged list: {where}[{i}] has shape {s} but {where}[0] has shape {shapes[0]}. "
+                        f"Every row must have the same length; pad the short rows or pass a numpy array."
+                    )
+            return (len(item), *(shapes[0] if shapes else ()))
+        if not is_leaf(item):
+            raise TypeError(f"{name} must hold only {what}, but {where} is {type(item).__name__} ({item!r}).")
+        return ()
+
+    shape_of(x, name)
+    return x
+
+
 def as_index_array(y, name: str, *, ndim: int | None = None, high: int | None = None) -> np.ndarray:
     """Return ``y`` as an integer ndarray of class indices in ``[0, high)``."""
     if isinstance(y, list):
-        y = np.asarray(y)
+        y = np.asarray(_rectangular(y, name, _is_integer, "integer class indices"), dtype=np.int64)
     if not isinstance(y, np.ndarray):
         raise TypeError(f"{name} must be a numpy array of integer class indices, got {type(y).__name__}.")
     if not np.issubdtype(y.dtype, np.integer):

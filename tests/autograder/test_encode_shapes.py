@@ -1,0 +1,38 @@
+"""Arrays keep their shape through the grader's plain-data channel, 0-d ones included.
+
+A loss is a 0-d array (lesson 02's losses return ``(loss, gradient)``); an
+encoder built on ``np.ascontiguousarray`` once turned it into shape ``(1,)``,
+so every correct loss was marked wrong in the sandbox only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.grade import decode_output, encode_value
+from autograder.harness import decode_value, encode_array
+
+ARRAYS = {
+    "0-d": np.array(2.5),
+    "1-d": np.array([1.0, -2.0]),
+    "transposed": np.arange(6.0).reshape(2, 3).T,
+    "empty": np.zeros((0, 3)),
+    "float32 0-d": np.array(0.25, dtype=np.float32),
+}
+
+
+@pytest.mark.parametrize("name", list(ARRAYS))
+def test_student_outputs_keep_shape_and_values(name):
+    a = ARRAYS[name]
+    (back,) = decode_output([encode_array(a)])
+    assert back.shape == a.shape and back.dtype == np.float64
+    assert np.array_equal(back, a.astype(np.float64))
+
+
+@pytest.mark.parametrize("name", list(ARRAYS))
+def test_case_inputs_keep_shape_dtype_and_values(name):
+    a = ARRAYS[name]
+    back = decode_value(encode_value((a, 0.5)))
+    assert isinstance(back, tuple) and back[1] == 0.5
+    assert back[0].shape == a.shape and back[0].dtype == a.dtype and np.array_equal(back[0], a)
