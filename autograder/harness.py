@@ -203,7 +203,8 @@ def decode_value(v):
 def encode_array(a) -> dict:
     import numpy as np
 
-    a = np.ascontiguousarray(a, dtype="<f8")
+    a = np.asarray(a, dtype="<f8")
+    a = np.ascontiguousarray(a).reshape(a.shape)  # ascontiguousarray alone turns a 0-d array into shape (1,)
     return {"__nd__": ["<f8", list(a.shape), base64.b64encode(a.tobytes()).decode("ascii")]}
 
 
