@@ -176,7 +176,10 @@ def _topo_visible() -> list[Case]:
         Case((_edges([(3, 1), (3, 2), (1, 0), (2, 0), (4, 0)]), 3),
              label="a diamond: node 0 feeds nodes 1 and 2, which feed the root 3; node 4 is not needed",
              hint="List only the nodes the root depends on, each once: keep a set of the nodes already visited."),
-        Case((_edges([(1, 0), (1, 0), (2, 1)]), 2), label="a value used twice (a * a): the same edge appears twice"),
+        Case((_edges([(1, 0), (1, 0), (2, 1), (3, 2), (3, 0)]), 3),
+             label="y = tanh(a * a) + a: a is used twice by node 1 (the same row twice) and again by the root",
+             hint="Node 0 must come before node 1, even though the root reaches it in one step: "
+                  "a node goes into the list only after *all* of its inputs, however far away."),
         Case((_edges([]), 0), label="a root with no inputs: the order is just [root]"),
         Case((chain, chain_root), label="a chain 3000 nodes long, numbered at random",
              hint="A recursive search stops at Python's recursion limit (about 1000 calls deep). "
@@ -302,8 +305,8 @@ def _ce_visible() -> list[Case]:
         Case((np.zeros((1, 2)), np.array([0])), label="equal logits: loss log 2, gradient [-0.5, 0.5]"),
         _ce_case(rng, 4, 3, "a batch of 4: the loss is the mean, so the gradient is divided by N",
                  ),
-        Case((np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 1000.0]]), np.array([0, 2])),
-             label="very large logits",
+        Case((np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 1000.0]]), np.array([0, 0])),
+             label="very large logits, one row very wrong (its loss is about 1000)",
              hint="exp(1000) overflows. Subtract each row's maximum first, and take the log of the "
                   "softmax as z - max - log(sum(exp(z - max)))."),
     ]
