@@ -4,7 +4,7 @@ The notebook asserts its deterministic numbers in locked cells (the hand-worked
 neuron, one step of the four steps, one gradient check, one torch cross-check).
 Here the claims that depend on random draws are checked for many draws: the
 gradient-check magnitudes, the agreement with torch autograd, and the spiral
-network's accuracy ("about 98 to 99%", graded at 95%), plus the scalar
+network's accuracy ("about 97 to 99%", graded at 95%), plus the scalar
 autograd built from the solution's answers against torch on random expressions.
 """
 
@@ -60,17 +60,17 @@ def _accuracy(net, X, y) -> float:
     return float(np.mean(net.predict(X).argmax(axis=1) == y))
 
 
-def test_the_spiral_network_reaches_about_98_to_99_percent_on_new_spirals(lesson):
-    """Exercise 6: 'about 98 to 99%' on new spirals, graded at 95%, for several initial weights."""
+def test_the_spiral_network_reaches_about_97_to_99_percent_on_new_spirals(lesson):
+    """Exercise 6: 'about 97 to 99%' on new spirals, graded at 95%, for several initial weights."""
     accuracies, first, last = [], [], []
     for seed in range(4):
         net, losses = _train(lesson, seed)
         first.append(losses[0])
         last.append(losses[-1])
-        for held_out in (1, 2, 3):
+        for held_out in (1, 2, 3, 4, 5):
             accuracies.append(_accuracy(net, *spirals(1500, held_out)))
-    assert 0.975 <= min(accuracies) and max(accuracies) <= 0.995, accuracies   # "about 98 to 99%"
-    assert min(accuracies) - SPIRAL_TARGET >= 0.025, accuracies                # margin over the 95% target
+    assert 0.965 <= min(accuracies) and max(accuracies) <= 0.995, accuracies   # "about 97 to 99%"
+    assert min(accuracies) - SPIRAL_TARGET >= 0.015, accuracies                # margin over the 95% target
     assert all(abs(f - math.log(3)) < 0.25 for f in first), first              # hint: "from about 1.1 (log 3)"
     assert max(last) < 0.1, last                                                # hint: "to below 0.1"
 
