@@ -249,7 +249,8 @@ register(Exercise(
     id="03.linear", function="linear_backward", reference=linear_backward,
     visible=_linear_visible, hidden=_linear_hidden,
     forbidden=("dlkit.reference.layers.linear_backward",),
-    hint="out = x @ W.T + b, so dx = dout @ W (N, D), dW = dout.T @ x (M, D), db = dout summed over the batch (M,).",
+    hint="Let the shapes guide you: dx is (N, D) like x, dW is (M, D) like W, db is (M,) like b; each is built "
+         "from dout (N, M) and one other array, and dW and db add up the contributions of all N samples.",
 ))
 
 
