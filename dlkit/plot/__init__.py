@@ -24,6 +24,7 @@ function                  what it draws                               lesson
 ``LivePlot``              curves that update in place while training  04 on
 ``layered``               a network as columns of nodes and arrows    01, 08-09
 ``diagram``               any boxes-and-arrows graph (``Node``)       01 on
+``computation_graph``     a scalar graph: forward values, gradients   03
 ========================  ==========================================  ======
 """
 
@@ -31,6 +32,7 @@ from dlkit.plot.activations import ACTIVATIONS, activation, activation_curve
 from dlkit.plot.boundary import boundary_grid, decision_boundary, neuron, neuron_accuracy, neuron_output
 from dlkit.plot.curves import curves, hyperparameter_search
 from dlkit.plot.diagrams import ROLE_COLOURS, Layer, Node, diagram, layered
+from dlkit.plot.graph import computation_graph
 from dlkit.plot.descent import SURFACES, Surface, descent_path, gradient_descent_path
 from dlkit.plot.heatmaps import attention, confusion_counts, confusion_matrix
 from dlkit.plot.images import as_images, feature_maps, filters, gan_samples, image_grid, saliency
@@ -38,7 +40,7 @@ from dlkit.plot.live import LivePlot, epoch_line, resolve_mode
 
 __all__ = [
     "ACTIVATIONS", "ROLE_COLOURS", "SURFACES", "Layer", "LivePlot", "Node", "Surface", "activation", "activation_curve", "as_images", "attention",
-    "boundary_grid", "confusion_counts", "confusion_matrix", "curves", "decision_boundary", "descent_path",
+    "boundary_grid", "computation_graph", "confusion_counts", "confusion_matrix", "curves", "decision_boundary", "descent_path",
     "diagram", "epoch_line", "feature_maps", "filters", "gan_samples", "gradient_descent_path", "hyperparameter_search",
     "image_grid", "layered", "neuron", "neuron_accuracy", "neuron_output", "resolve_mode", "saliency",
 ]

@@ -17,6 +17,20 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+
+def _ieee(op, *args) -> float:
+    """``op`` on float64 numbers with IEEE results, as torch gives them.
+
+    Python's own float arithmetic raises where torch returns a value:
+    ``0.0 ** -0.5`` (ZeroDivisionError), ``math.exp(1000)`` (OverflowError),
+    ``(-8.0) ** (1/3)`` (a complex number). numpy's float64 returns inf, inf and
+    nan instead, which is what torch returns for the same float64 tensors.
+    """
+    with np.errstate(all="ignore"):
+        return float(op(*(np.float64(a) for a in args)))
+
 
 class Value:
     """One scalar in a computation graph.
@@ -29,6 +43,11 @@ class Value:
     Supports ``+ - * / **`` (power by a plain number), unary ``-``, and the methods
     ``exp``, ``log``, ``tanh``, ``relu``, ``sigmoid``. Plain numbers mix in freely:
     ``2 * Value(3.0)`` is a Value.
+
+    Out-of-range results follow torch (float64), never a Python exception:
+    ``1 / Value(0.0)`` is inf, ``Value(1000.0).exp()`` is inf,
+    ``Value(0.0) ** 0.5`` has gradient inf, ``Value(-8.0) ** (1/3)`` and
+    ``Value(-1.0).log()`` are nan, ``Value(0.0).log()`` is -inf.
 
     Example::
 
@@ -85,16 +104,17 @@ class Value:
     def __pow__(self, k) -> "Value":
         if isinstance(k, bool) or not isinstance(k, (int, float)):
             raise TypeError(f"Value ** k needs a plain number k, got {type(k).__name__}; use (a.log() * b).exp().")
-        out = Value(self.data**k, (self,), f"**{k}")
+        out = Value(_ieee(np.power, self.data, k), (self,), f"**{k}")
 
-        def _backward():  # d(a^k)/da = k a^(k-1)
-            self.grad += k * self.data ** (k - 1) * out.grad
+        def _backward():  # d(a^k)/da = k a^(k-1); 0 for k = 0 (a constant), as torch
+            if k != 0:
+                self.grad += k * _ieee(np.power, self.data, k - 1) * out.grad
 
         out._backward = _backward
         return out
 
     def exp(self) -> "Value":
-        out = Value(math.exp(self.data), (self,), "exp")
+        out = Value(_ieee(np.exp, self.data), (self,), "exp")
 
         def _backward():  # d(e^a)/da = e^a
             self.grad += out.data * out.grad
@@ -103,12 +123,10 @@ class Value:
         return out
 
     def log(self) -> "Value":
-        if self.data <= 0:
-            raise ValueError(f"log needs a positive value, got {self.data}.")
-        out = Value(math.log(self.data), (self,), "log")
+        out = Value(_ieee(np.log, self.data), (self,), "log")  # -inf at 0, nan below, as torch
 
         def _backward():  # d(log a)/da = 1/a
-            self.grad += out.grad / self.data
+            self.grad += _ieee(np.divide, out.grad, self.data)
 
         out._backward = _backward
         return out
