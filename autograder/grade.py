@@ -164,7 +164,7 @@ def draw_cases(spec: LessonSpec, seed: int | None) -> dict[str, CaseSet]:
 def encode_value(v):
     """Plain data -> JSON: arrays as ``{"__nd__": [dtype, shape, base64]}``, tuples as ``{"__tuple__": [...]}``."""
     if isinstance(v, np.ndarray):
-        a = np.ascontiguousarray(v)
+        a = np.require(v, requirements="C")  # not ascontiguousarray: it turns a 0-d array into (1,)
         if a.dtype.kind not in "biuf":
             raise TypeError(f"cases may hold numeric arrays only, got dtype {a.dtype}")
         return {"__nd__": [a.dtype.str, list(a.shape), base64.b64encode(a.tobytes()).decode("ascii")]}

@@ -203,7 +203,7 @@ def decode_value(v):
 def encode_array(a) -> dict:
     import numpy as np
 
-    a = np.ascontiguousarray(a, dtype="<f8")
+    a = np.require(a, dtype="<f8", requirements="C")  # not ascontiguousarray: it turns a 0-d array into (1,)
     return {"__nd__": ["<f8", list(a.shape), base64.b64encode(a.tobytes()).decode("ascii")]}
 
 
