@@ -107,8 +107,9 @@ def _train_visible() -> list[Case]:
     return [
         _train_case(rng, 6, 2, 3, 0.5, 1, 6, "one epoch, one batch of all 6 examples: a single step"),
         _train_case(rng, 8, 3, 3, 0.5, 1, 4, "two batches: gradients must not carry over from batch 1",
-                    hint="Call optimizer.zero_grad() before every backward(): PyTorch adds new gradients to "
-                         "the old ones in .grad."),
+                    hint="Two usual causes: gradients carried over from batch 1 (call optimizer.zero_grad() "
+                         "before every backward(): PyTorch adds new gradients to the old ones in .grad), or "
+                         "batches out of order (DataLoader(..., shuffle=False))."),
         _train_case(rng, 10, 3, 4, 0.3, 3, 4, "3 epochs of batches of 4 (the last batch has 2 examples)",
                     hint="Keep the batches in order (shuffle=False) and record loss.item() of every batch, "
                          "before its optimizer.step()."),
