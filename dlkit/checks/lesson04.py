@@ -71,7 +71,8 @@ register(Exercise(
     visible=_autograd_visible, hidden=_autograd_hidden,
     rtol=TORCH_F32_TOL[0], atol=TORCH_F32_TOL[1],
     hint="Make W and b tensors with requires_grad=True, compute the logits X @ W.T + b and "
-         "F.cross_entropy(logits, y), call loss.backward(), then read W.grad and b.grad.",
+         "F.cross_entropy(logits, y) on those raw logits (no softmax first: it applies its own log-softmax), "
+         "call loss.backward(), then read W.grad and b.grad.",
 ))
 
 
