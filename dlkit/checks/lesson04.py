@@ -62,8 +62,7 @@ def _autograd_hidden(rng: np.random.Generator) -> list[Case]:
                   label="random batch") for _ in range(4)]
     d = int(rng.integers(2, 6))
     cases.append(Case(_classification(rng, 7, d, d), label="square weights"))
-    X, y, W, b = _classification(rng, 6, 4, 3)
-    cases.append(Case((X, y, 6.0 * W, b), label="large weights (confident logits)"))
+    cases.append(Case(_classification(rng, 9, 2, 3), label="the loss is the mean over the batch"))
     return cases
 
 
@@ -72,7 +71,8 @@ register(Exercise(
     visible=_autograd_visible, hidden=_autograd_hidden,
     rtol=TORCH_F32_TOL[0], atol=TORCH_F32_TOL[1],
     hint="Make W and b tensors with requires_grad=True, compute the logits X @ W.T + b and "
-         "F.cross_entropy(logits, y), call loss.backward(), then read W.grad and b.grad.",
+         "F.cross_entropy(logits, y) on those raw logits (no softmax first: it applies its own log-softmax), "
+         "call loss.backward(), then read W.grad and b.grad.",
 ))
 
 
@@ -107,8 +107,9 @@ def _train_visible() -> list[Case]:
     return [
         _train_case(rng, 6, 2, 3, 0.5, 1, 6, "one epoch, one batch of all 6 examples: a single step"),
         _train_case(rng, 8, 3, 3, 0.5, 1, 4, "two batches: gradients must not carry over from batch 1",
-                    hint="Call optimizer.zero_grad() before every backward(): PyTorch adds new gradients to "
-                         "the old ones in .grad."),
+                    hint="Two usual causes: gradients carried over from batch 1 (call optimizer.zero_grad() "
+                         "before every backward(): PyTorch adds new gradients to the old ones in .grad), or "
+                         "batches out of order (DataLoader(..., shuffle=False))."),
         _train_case(rng, 10, 3, 4, 0.3, 3, 4, "3 epochs of batches of 4 (the last batch has 2 examples)",
                     hint="Keep the batches in order (shuffle=False) and record loss.item() of every batch, "
                          "before its optimizer.step()."),
@@ -185,7 +186,12 @@ register(Exercise(
 # -- 4. a trained MLP on digits (a "model" exercise, scored on the held-out test split) -----
 
 def held_out_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The test split of ``data.load_digits(seed=DIGITS_SEED)``: inputs (N, 64) in [0, 1] and labels (N,)."""
+    """The test split of ``data.load_digits(seed=DIGITS_SEED)``: inputs (N, 64) in [0, 1] and labels (N,).
+
+    Offline there are no other digits: scikit-learn ships 1797. "Held out" therefore means the split
+    that the lesson's training code never touches; its labels stay in the grader (``Case.secret``),
+    but a student who deliberately loads and trains on the test split could pass without generalising.
+    """
     from dlkit import data
 
     ds = data.load_digits(seed=DIGITS_SEED)
