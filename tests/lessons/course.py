@@ -163,8 +163,16 @@ def prerequisites(lesson: Lesson, name: str, sources: dict[str, str] | None = No
 
 
 def define(lesson: Lesson, name: str, source: str, sources: dict[str, str] | None = None):
-    """Run an answer cell's source in a fresh namespace (``np`` and its prerequisites) and return what it binds."""
+    """Run an answer cell's source in a fresh namespace and return what it binds.
+
+    The namespace holds ``np``, then whatever the mutants module's optional
+    ``IMPORTS`` source binds (the notebook's imports an answer may use, e.g.
+    ``torch``), then the exercise's prerequisites.
+    """
     namespace = {"np": np, "__name__": f"answer_{name}"}
+    imports = getattr(lesson.mutants(), "IMPORTS", "")
+    if imports:
+        exec(compile(imports, f"<{lesson.name} IMPORTS>", "exec"), namespace)
     for label, required in prerequisites(lesson, name, sources):
         exec(compile(required, f"<{label}>", "exec"), namespace)
     function = lesson.functions()[name]
