@@ -8,8 +8,9 @@ unchanged.
 
 - **canvas**: the Gradebook's "Import" CSV. Canvas matches rows by the
   ``ID`` column (the Canvas user id, the number in its download's file
-  names); ``Student``, ``SIS User ID``, ``SIS Login ID`` and ``Section`` are
-  the columns its own export has before the assignments. One column per
+  names); ``Student`` (the name, else the id: Canvas's download has no full
+  name), ``SIS User ID``, ``SIS Login ID`` and ``Section`` are the columns its
+  own export has before the assignments. One column per
   lesson, named after it (``--column "01 neurons (4567)"`` to hit an existing
   assignment by Canvas's "Name (id)" header).
 - **moodle**: the assignment's offline grading worksheet ("Upload grading
@@ -90,7 +91,7 @@ def export_table(workspace: Path, fmt: str, *, lessons: list[str] | None = None,
     if fmt == "canvas":
         cols = [column or lesson for lesson in chosen]
         header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *cols]
-        rows = [[_canvas_name(names.get(sid, "")), sid, "", "", "", *(score(sid, l) for l in chosen)]
+        rows = [[_canvas_name(names.get(sid, "")) or sid, sid, "", "", "", *(score(sid, l) for l in chosen)]
                 for sid in students]
     elif fmt == "moodle":
         lesson = chosen[0]

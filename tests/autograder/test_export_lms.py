@@ -44,6 +44,7 @@ def test_canvas_import_matches_rows_by_id(tmp_path):
     assert sorted(ids) == sorted(expected) and len(set(ids)) == len(ids)  # one row per student, keyed on ID
     by_id = {r[1]: r for r in rows}
     assert by_id["123402"][5] == "10.5"  # a dot, never a comma; no thousands separator
+    assert all(r[0] for r in rows)  # Student is never blank (the id stands in when Canvas gave no name)
     assert all(float(r[5]) >= 0 for r in rows)
     assert sum(1 for r in rows if r[6] == "") == len(rows) - 3  # no record for that lesson: left empty
 
