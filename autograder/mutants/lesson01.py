@@ -257,12 +257,6 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
                 import torch
                 return torch.from_numpy(np.asarray(z)).softmax(dim=axis).numpy()
         """)),
-        ("stable, but always float64: a float32 input comes back in another precision", _src("""
-            def softmax(z, axis=-1):
-                z = np.asarray(z, dtype=np.float64)
-                e = np.exp(z - np.max(z, axis=axis, keepdims=True))
-                return e / np.sum(e, axis=axis, keepdims=True)
-        """)),
     ],
     "dense": [
         ("X @ W + b: uses W as (in, out), fails or is silently wrong for square W", _src("""
@@ -441,6 +435,12 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
                     e = np.exp(row - row.max())
                     out[i] = e / e.sum()
                 return np.moveaxis(out.reshape(moved.shape), -1, axis)
+        """)),
+        ("converts to float64 first: a float32 input comes back more precise, which is allowed", _src("""
+            def softmax(z, axis=-1):
+                z = np.asarray(z, dtype=np.float64)
+                e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+                return e / np.sum(e, axis=axis, keepdims=True)
         """)),
         ("np.apply_along_axis with a softmax of one vector", _src("""
             def softmax(z, axis=-1):

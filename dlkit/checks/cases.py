@@ -30,7 +30,7 @@ Example (a lesson's check module)::
     from dlkit.checks import cases
 
     register(Exercise(
-        id="01.sigmoid", function="sigmoid", reference=ref.sigmoid, keep_dtype=True, strict_float=True,
+        id="01.sigmoid", function="sigmoid", reference=ref.sigmoid, keep_precision=True, strict_float=True,
         visible=lambda: [Case((np.array([0.0]),), label="sigmoid(0) is 0.5"),
                          *cases.elementwise(cases.fixed_rng(), scale=3.0)],
         hidden=lambda rng: cases.elementwise(rng, scale=3.0),
@@ -161,7 +161,7 @@ def elementwise(rng: np.random.Generator, *, scale: float = 3.0, n_random: int =
         exact: compare float32 cases exactly too (for functions that only compare and copy).
 
     Labels: "random values, random shape", "a 3-D array", "a batch of one",
-    "float32 input (the output stays float32)", "very large values of both signs",
+    "float32 input", "very large values of both signs",
     "very large float32 values of both signs", "a column-major (transposed) array".
     """
     cases = [Case((normal(rng, shape, scale=scale),), label="random values, random shape")
@@ -169,7 +169,7 @@ def elementwise(rng: np.random.Generator, *, scale: float = 3.0, n_random: int =
     cases.append(Case((normal(rng, shapes(rng, 1, min_rank=3, min_side=2, max_side=4)[0], scale=scale),), label="a 3-D array"))
     cases.append(Case((normal(rng, (1, int(rng.integers(1, 6))), scale=scale),), label="a batch of one"))
     cases.append(Case((normal(rng, (3, 4), scale=scale, dtype=np.float32),),
-                      label="float32 input (the output stays float32)", tol=tol(np.float32, exact=exact)))
+                      label="float32 input", tol=tol(np.float32, exact=exact)))
     if extreme:
         for dtype, label in ((np.float64, "very large values of both signs"),
                              (np.float32, "very large float32 values of both signs")):
@@ -194,7 +194,7 @@ def along_axis(rng: np.random.Generator, *, scale: float = 3.0, wide: bool = Tru
         Case((normal(rng, d3, scale=scale),), {"axis": -2}, label="a middle axis of a 3-D array, axis=-2"),
         Case((normal(rng, (1, k), scale=scale),), label="a batch of one"),
         Case((normal(rng, (n, k), scale=scale, dtype=np.float32),), {"axis": 1},
-             label="float32 input (the output stays float32)", tol=F32_TOL),
+             label="float32 input", tol=F32_TOL),
         Case((column_major(normal(rng, (n, k), scale=scale)),), label="a column-major (transposed) array"),
     ]
     if wide:

@@ -104,9 +104,11 @@ class Exercise:
             caught however the student reaches it: through its module, a name
             bound to it before the call (``from numpy import tanh as t``), a
             default argument, or a module the student imports inside the call.
-        keep_dtype: every returned array must have the float dtype of the
-            array inputs (float32 in, float32 out); a lower or higher precision
-            fails with a message that says so. State it in the exercise text.
+        keep_precision: every returned array must be a float array at least as
+            precise as the float array inputs: float64 in needs float64 out (a
+            float32 result has lost digits), float32 in may come back float32 or
+            float64. A lower precision, or integers, fail with a message that
+            says so. State it in the exercise text.
         hint: the general hint shown with any failure.
         kind: ``"function"``, ``"model"`` or ``"value"`` (see above).
         score: ``score(case, output) -> Verdict`` rates an answer instead of comparing it
@@ -125,7 +127,7 @@ class Exercise:
     hint: str = ""
     kind: str = "function"
     score: Callable[[Case, tuple], "Verdict"] | None = None
-    keep_dtype: bool = False
+    keep_precision: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -243,15 +245,15 @@ def call_student(exercise: Exercise, fn: Callable[..., Any], case: Case) -> Outc
         output = to_plain(result)
     except TypeError as exc:
         return Outcome(None, str(exc), mutated)
-    if exercise.keep_dtype and exercise.kind == "function":
-        problem = _dtype_problem(pristine, result)
+    if exercise.keep_precision and exercise.kind == "function":
+        problem = _precision_problem(pristine, result)
         if problem:
             return Outcome(None, problem, mutated)
     return Outcome(output, None, mutated)
 
 
-def _dtype_problem(inputs: tuple[tuple, dict], result: Any) -> str:
-    """Why the returned arrays' dtype differs from the float dtype of the array inputs, or ""."""
+def _precision_problem(inputs: tuple[tuple, dict], result: Any) -> str:
+    """Why a returned array is less precise than the float array inputs (or not float at all), or ""."""
     floats = [a.dtype for a in (*inputs[0], *inputs[1].values())
               if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
     if not floats:
@@ -264,9 +266,13 @@ def _dtype_problem(inputs: tuple[tuple, dict], result: Any) -> str:
             got = str(item.dtype)
         else:
             continue
-        if got != str(want):
-            return (f"returned {got} values for {want} inputs; keep the input's precision "
-                    f"(the output's dtype should be {want}: compute in it, do not convert)")
+        try:
+            kind, size = np.dtype(got).kind, np.dtype(got).itemsize
+        except TypeError:  # a torch dtype numpy does not know (bfloat16)
+            kind, size = "?", 0
+        if kind != "f" or size < want.itemsize:
+            return (f"returned {got} values for {want} inputs, which loses precision; compute in the "
+                    f"inputs' dtype ({want}) rather than converting to a smaller one")
     return ""
 
 

@@ -38,7 +38,7 @@ def _sigmoid_visible() -> list[Case]:
 register(Exercise(
     id="01.sigmoid", function="sigmoid", reference=ref.sigmoid,
     visible=_sigmoid_visible, hidden=cases.elementwise,
-    strict_float=True, keep_dtype=True, forbidden=SIGMOIDS,
+    strict_float=True, keep_precision=True, forbidden=SIGMOIDS,
     hint="exp must never see a large positive number, in float64 (above 709) or float32 (above 88): "
          "use exp(-|x|) and choose the form of sigmoid by the sign of x.",
 ))
@@ -61,7 +61,7 @@ def _tanh_visible() -> list[Case]:
 register(Exercise(
     id="01.tanh", function="tanh", reference=ref.tanh,
     visible=_tanh_visible, hidden=cases.elementwise,
-    strict_float=True, keep_dtype=True, forbidden=TANHS,
+    strict_float=True, keep_precision=True, forbidden=TANHS,
     hint="Only ever exponentiate a number <= 0: compute tanh(|x|) from exp(-2|x|) and use tanh(-x) = -tanh(x).",
 ))
 
@@ -84,9 +84,9 @@ def _relu_visible() -> list[Case]:
 register(Exercise(
     id="01.relu", function="relu", reference=ref.relu,
     visible=_relu_visible, hidden=_relu_cases,
-    rtol=0.0, atol=0.0, keep_dtype=True,  # relu only compares and copies: the answer is exact
+    rtol=0.0, atol=0.0, keep_precision=True,  # relu only compares and copies: the answer is exact
     hint="relu keeps every positive entry exactly as it is and puts 0 elsewhere: compare each entry with 0, "
-         "elementwise, into a new array of the input's dtype.",
+         "elementwise, into a new array.",
 ))
 
 
@@ -116,7 +116,7 @@ def _softmax_visible() -> list[Case]:
 register(Exercise(
     id="01.softmax", function="softmax", reference=ref.softmax,
     visible=_softmax_visible, hidden=_softmax_cases,
-    strict_float=True, keep_dtype=True, forbidden=SOFTMAXES,
+    strict_float=True, keep_precision=True, forbidden=SOFTMAXES,
     hint="softmax(z)_i = exp(z_i - m) / sum_j exp(z_j - m), where m is the maximum of the slice along `axis`, "
          "kept with a size-1 dimension so that it broadcasts.",
 ))
@@ -142,8 +142,7 @@ def _dense_cases(rng: np.random.Generator) -> list[Case]:
         Case(_dense_args(rng, n, d, m), label="random sizes"),
         Case(_dense_args(rng, 1, d, m), label="a batch of one"),
         Case(_dense_args(rng, d, d, d, square=True), label="square shapes everywhere: W and W.T differ"),
-        Case(_dense_args(rng, n, d, m, dtype=np.float32), label="float32 inputs (the output stays float32)",
-             tol=cases.F32_TOL),
+        Case(_dense_args(rng, n, d, m, dtype=np.float32), label="float32 inputs", tol=cases.F32_TOL),
         Case((cases.column_major(X), cases.column_major(W), b), label="column-major (transposed) arrays"),
     ]
 
@@ -159,7 +158,7 @@ def _dense_visible() -> list[Case]:
 
 register(Exercise(
     id="01.dense", function="dense_forward", reference=dense_forward,
-    visible=_dense_visible, hidden=_dense_cases, keep_dtype=True,
+    visible=_dense_visible, hidden=_dense_cases, keep_precision=True,
     hint="Each row of X is one sample and each row of W one output neuron; the output has shape (N, M).",
 ))
 
@@ -228,8 +227,7 @@ def _two_layer_cases(rng: np.random.Generator) -> list[Case]:
         Case(_two_layer_args(rng, 1, d, h, k), label="a batch of one"),
         Case(_two_layer_args(rng, n, d, h, k, scale=40.0), label="large weights (the softmax must be stable)",
              hint="Large weights give logits in the thousands: the softmax must subtract each row's maximum."),
-        Case(_two_layer_args(rng, n, d, h, k, dtype=np.float32), label="float32 inputs (the output stays float32)",
-             tol=cases.F32_TOL),
+        Case(_two_layer_args(rng, n, d, h, k, dtype=np.float32), label="float32 inputs", tol=cases.F32_TOL),
     ]
 
 
@@ -244,7 +242,7 @@ def _two_layer_visible() -> list[Case]:
 register(Exercise(
     id="01.two_layer", function="two_layer_forward", reference=two_layer_forward,
     visible=_two_layer_visible, hidden=_two_layer_cases,
-    strict_float=True, keep_dtype=True, forbidden=SOFTMAXES,
+    strict_float=True, keep_precision=True, forbidden=SOFTMAXES,
     hint="A dense layer, then ReLU, then a second dense layer, then softmax over the class axis (the last one). "
          "Reuse your dense_forward, relu and softmax.",
 ))

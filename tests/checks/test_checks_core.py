@@ -298,15 +298,16 @@ def test_a_forbidden_module_imported_inside_the_call_is_caught_in_a_fresh_interp
     assert "calls `scipy.special.expit`" in out.stdout
 
 
-def test_an_output_in_another_precision_than_the_input_fails_with_a_clear_message():
+def test_an_output_less_precise_than_the_input_fails_with_a_clear_message():
     x64, x32 = np.array([[1.0, -2.0]]), np.array([[1.0, -2.0]], dtype=np.float32)
     lower = _outcome("01.relu", lambda x: np.maximum(x, 0).astype(np.float32), x64)
-    assert "returned float32 values for float64 inputs" in lower.error
-    higher = _outcome("01.relu", lambda x: np.maximum(x, 0).astype(np.float64), x32)
-    assert "returned float64 values for float32 inputs" in higher.error
+    assert "returned float32 values for float64 inputs, which loses precision" in lower.error
     as_tensor = _outcome("01.relu", lambda x: torch.relu(torch.from_numpy(x).float()), x64)
     assert "returned float32 values" in as_tensor.error
+    integers = _outcome("01.relu", lambda x: np.maximum(x, 0).astype(np.int64), x64)
+    assert "returned int64 values" in integers.error
     assert _outcome("01.relu", lambda x: np.maximum(x, 0), x32).error is None
+    assert _outcome("01.relu", lambda x: np.maximum(x, 0).astype(np.float64), x32).error is None  # more precise: fine
 
 
 def test_an_exact_function_gets_no_tolerance():
