@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -470,10 +471,14 @@ def _stop_reason(run: RunResult, problem: str, done: dict | None) -> str:
     return problem or "the notebook process ended early"
 
 
+#: What a check cell prints when it passes ("all 4 checks passed", "the check passed").
+_PASS_TEXT = re.compile(r"\bchecks? passed\b")
+
+
 def _fake_success(done: dict | None) -> bool:
     if not done:
         return False
-    return any("checks passed" in str(c.get("text", "")) for c in done.get("cells", []))
+    return any(_PASS_TEXT.search(str(c.get("text", ""))) for c in done.get("cells", []))
 
 
 def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, done: dict | None) -> nbformat.NotebookNode:
