@@ -62,6 +62,17 @@ def test_the_valley_of_exercise_3_is_the_explorers_surface():
     assert (lesson02.LR_STEPS, lesson02.LR_TARGET, lesson02.LR_RADIUS) == (30, 1e-3, 3.0)
 
 
+def test_the_checks_draw_what_the_exercise_texts_say():
+    """Exercise 3: "16 random starts within distance 3", visible and hidden; Exercise 2: "1 to 59 steps"."""
+    lr_exercise, gd_exercise = (checks.get(f"02.{name}") for name in ("learning_rate", "linear_gd"))
+    for seed in (None, 1, 2, 3):
+        drawn = lr_exercise.cases() if seed is None else lr_exercise.cases(hidden=True, seed=seed)
+        starts = np.array(drawn[-1].secret)
+        assert starts.shape == (16, 2) and np.all(np.hypot(*starts.T) <= 3.0)
+        gd_cases = gd_exercise.cases() if seed is None else gd_exercise.cases(hidden=True, seed=seed)
+        assert all(1 <= case.args[3] <= 59 for case in gd_cases)
+
+
 @pytest.mark.parametrize("lr", [0.14, 0.15, 0.16, 0.17, 0.18, 2 / 11])
 def test_the_hinted_window_passes_for_every_hidden_seed(lr):
     """Hint 3: 2/11 and values a little below it (about 0.14 to 0.18) pass, whatever the instructor's seed."""
