@@ -163,8 +163,15 @@ def prerequisites(lesson: Lesson, name: str, sources: dict[str, str] | None = No
 
 
 def define(lesson: Lesson, name: str, source: str, sources: dict[str, str] | None = None):
-    """Run an answer cell's source in a fresh namespace (``np`` and its prerequisites) and return what it binds."""
+    """Run an answer cell's source in a fresh namespace and return what it binds.
+
+    The namespace holds ``np``, then what the mutants file's optional ``IMPORTS``
+    source defines (e.g. ``import torch``), then the answer's prerequisites.
+    """
     namespace = {"np": np, "__name__": f"answer_{name}"}
+    imports = getattr(lesson.mutants(), "IMPORTS", "")  # optional: what the notebook defines before any answer
+    if imports:
+        exec(compile(imports, f"<{lesson.mutants_file.name}:IMPORTS>", "exec"), namespace)
     for label, required in prerequisites(lesson, name, sources):
         exec(compile(required, f"<{label}>", "exec"), namespace)
     function = lesson.functions()[name]
