@@ -9,11 +9,10 @@ times a batch was interrupted and resumed.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
+import io
 from pathlib import Path
 
-from autograder.results import SubmissionResult, load_all_results
+from autograder.results import SubmissionResult, load_all_results, write_atomic
 
 BASE_COLUMNS = ["student_id", "lesson", "status", "score", "max_score"]
 
@@ -39,13 +38,11 @@ def write_grades(workspace: Path, out: Path | None = None) -> Path:
     records = load_all_results(workspace)
     header, table = rows(records)
     target = Path(out) if out else Path(workspace) / "grades.csv"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".grades.", suffix=".csv", dir=target.parent)
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header, restval="")
-        writer.writeheader()
-        writer.writerows(table)
-    os.replace(tmp, target)
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=header, restval="")
+    writer.writeheader()
+    writer.writerows(table)
+    write_atomic(target, buffer.getvalue(), newline="")
     return target
 
 

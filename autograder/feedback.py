@@ -175,8 +175,5 @@ def lesson_records(workspace: str | os.PathLike, lesson: str, *,
 
 
 def write_html(path: Path, text: str) -> None:
-    """Write a page atomically (temporary file, then rename), creating its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Write a page atomically (:func:`autograder.results.write_atomic`), creating its folder."""
+    res.write_atomic(path, text)

@@ -38,6 +38,7 @@ from autograder.explain import cell_notes
 from autograder.results import (
     GRADER_VERSION,
     CheckResult,
+    Flag,
     SubmissionResult,
     cap_text,
     now_iso,
@@ -221,17 +222,18 @@ def checks_by_id(messages: list[dict]) -> tuple[dict[str, dict], list[str], dict
 # -- scoring (pure) ------------------------------------------------------------------------------
 
 def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet],
-                static_flags: dict[str, list[str]], stop_reason: str) -> tuple[CheckResult, list[str]]:
+                static_flags: dict[str, list[str]], stop_reason: str) -> tuple[CheckResult, list[Flag]]:
     """Verdict and points of one check cell from its channel message (None: never reached)."""
-    flags: list[str] = []
+    flags: list[Flag] = []
+    gid = check.grade_id
     ids = [eid for eid, _ in check.calls]
     if message is None:
         text = f"not graded: {stop_reason}" if stop_reason else "not graded: the notebook did not reach this check"
         return CheckResult(check.grade_id, ids, 0.0, check.points, False, False, False, text), flags
     patched = [str(p) for p in message.get("patched", [])][:10]
     if patched:
-        flags.append(f"{check.grade_id}: changed {', '.join(patched)} before this check")
-    flags += [f"{check.grade_id}: {f}" for f in message.get("flags", [])][:5]
+        flags.append(Flag("patched", f"changed {', '.join(patched)} before this check", check=gid))
+    flags += [Flag("harness", str(f)[:300], check=gid) for f in message.get("flags", [])][:5]
     by_id = {r.get("exercise_id"): r for r in message.get("results", []) if isinstance(r, dict)}
     visible_ok = hidden_ok = True
     notes = []
@@ -239,23 +241,24 @@ def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet
         exercise, case_set = core.get(eid), cases[eid]
         found = static_flags.get(name)
         if found:
-            flags.append(f"{check.grade_id}: `{name}` uses {', '.join(found)} (the reference implementation "
-                         f"of this exercise, or an interpreter hook)")
+            flags.append(Flag("uses-reference", f"`{name}` uses {', '.join(found)} (the reference implementation "
+                              f"of this exercise, or an interpreter hook)", check=gid))
         result = by_id.get(eid) or {}
         if result.get("rigged"):
-            flags.append(f"{check.grade_id}: `{name}` {'; '.join(map(str, result['rigged']))[:200]}")
+            flags.append(Flag("rigged", f"`{name}` {'; '.join(map(str, result['rigged']))[:200]}", check=gid))
         v_ok, h_ok, note = judge_cases(exercise, case_set, result.get("outcomes"))
         reference = (f"{exercise.reference.__module__}.{exercise.reference.__qualname__}"
                      if exercise.reference is not None else "\0no reference")
         if any(reference in str(o.get("error") or "") for o in result.get("outcomes") or [] if isinstance(o, dict)):
-            flags.append(f"{check.grade_id}: `{name}` called the reference implementation ({reference})")
+            flags.append(Flag("called-reference", f"`{name}` called the reference implementation ({reference})",
+                              check=gid))
         visible_ok, hidden_ok = visible_ok and v_ok, hidden_ok and h_ok
         if note:
             notes.append(note)
         if found or result.get("rigged"):
             visible_ok = hidden_ok = False
     tampered = bool(patched or message.get("flags"))
-    passed = visible_ok and hidden_ok and not tampered and not any(f.startswith(check.grade_id) for f in flags)
+    passed = visible_ok and hidden_ok and not tampered and not any(f.check == gid for f in flags)
     if passed:
         text = "all checks passed"
     elif notes:
@@ -401,7 +404,7 @@ class Grader:
         result.cell_notes = cell_notes(fixed.notebook, grouped[2], _stop_reason(run, problem, grouped[2]),
                                        self.sandbox.limits.memory_mb)
         if not self.sandbox.confined:
-            result.flags.append("graded WITHOUT a sandbox (--unsafe)")
+            result.flags.append(Flag("unsafe", "graded WITHOUT a sandbox (--unsafe)"))
         return score(result), _with_outputs(fixed.notebook, result, grouped[2])
 
     def _cells(self, nb: nbformat.NotebookNode) -> list[dict]:
@@ -424,12 +427,13 @@ class Grader:
         stop = _stop_reason(run, problem, done)
         flags = []
         if problem:
-            flags.append(problem)
+            flags.append(Flag("channel", problem))
         for gid in forged:  # the warden writes one result per check: a second one cannot be its own
             by_check.pop(gid, None)
-            flags.append(f"{gid}: the result channel holds more than one result for this check (forged)")
+            flags.append(Flag("forged", "the result channel holds more than one result for this check (forged)",
+                              check=gid))
         if run.channel_overflow:
-            flags.append("the submission flooded the result channel")
+            flags.append(Flag("flooded", "the submission flooded the result channel"))
         checks = []
         for check in self.spec.checks:
             verdict, check_flags = judge_check(check, by_check.get(check.grade_id), self.cases, static, stop)
@@ -440,19 +444,21 @@ class Grader:
             raw = run.output.decode("utf-8", "replace")[-4000:]
             log = f"{log}\n--- process output ---\n{raw}" if log and raw.strip() else (log or raw)
         if stop:
-            flags.append(f"the notebook did not finish: {stop}")
+            flags.append(Flag("not-finished", f"the notebook did not finish: {stop}"))
         sealed = str((done or {}).get("sealed", ""))
         if sealed:
-            flags.append(f"dlkit's reference sources stayed readable to the submission ({sealed[:200]})")
+            flags.append(Flag("sealed", f"dlkit's reference sources stayed readable to the submission ({sealed[:200]})"))
         errors = (done or {}).get("errors", [])
         for err in errors[:10]:
             cell = err.get("grade_id") or "(unnamed)"
             if err.get("error") in ("SystemExit", "KeyboardInterrupt"):
-                flags.append(f"cell {cell} raised {err['error']}")
+                flags.append(Flag("exit", f"cell {cell} raised {err['error']}"))
             elif err.get("error") == "MemoryError":
-                flags.append(f"cell {cell} ran out of memory (the limit is {self.sandbox.limits.memory_mb} MiB)")
+                flags.append(Flag("out-of-memory", f"cell {cell} ran out of memory "
+                                                   f"(the limit is {self.sandbox.limits.memory_mb} MiB)"))
         if _fake_success(done):
-            flags.append("printed text that imitates a passing check (ignored: verdicts never come from output)")
+            flags.append(Flag("fake-success",
+                              "printed text that imitates a passing check (ignored: verdicts never come from output)"))
         return SubmissionResult(student_id=student_id, lesson=self.spec.lesson, status="graded",
                                 seconds=round(run.seconds, 3), graded_at=now_iso(),
                                 timed_out=run.timed_out or bool((done or {}).get("timed_out")),

@@ -663,7 +663,7 @@ CATALOGUE: tuple[Hostile, ...] = (
             _e("rejected", reason=("schema",))),
     Hostile("duplicate-cell-ids", "every cell has the same nbformat cell id", _raw(_duplicate_cell_ids),
             _e("any", reason=("duplicate", "id"))),
-    Hostile("wrong-lesson", "a notebook of lesson 02", _raw(_wrong_lesson), _e("rejected", reason=("lesson",))),
+    Hostile("wrong-lesson", "a notebook of another lesson", _raw(_wrong_lesson), _e("rejected", reason=("lesson",))),
 )
 
 #: Entries that need a wall-clock timeout to end (slow to grade: they run to the grader's --timeout).
@@ -709,9 +709,9 @@ def problems(hostile: Hostile, record: Any, target: Target) -> list[str]:
     text = record_text(rec).lower()
     if want.reason_words and not any(w.lower() in text for w in want.reason_words):
         found.append(f"no reason mentions any of {list(want.reason_words)}")
-    flags = " | ".join(rec.get("flags", [])).lower()
+    flags = " | ".join(_flag_texts(rec)).lower()
     if want.flag_words and not any(w.lower() in flags for w in want.flag_words):
-        found.append(f"no flag mentions any of {list(want.flag_words)} (flags: {rec.get('flags', [])})")
+        found.append(f"no flag mentions any of {list(want.flag_words)} (flags: {_flag_texts(rec)})")
     if want.timed_out is not None and bool(rec.get("timed_out")) != want.timed_out:
         found.append(f"timed_out is {rec.get('timed_out')}, expected {want.timed_out}")
     checks = {c["grade_id"]: c for c in rec.get("checks", [])}
@@ -734,9 +734,21 @@ def problems(hostile: Hostile, record: Any, target: Target) -> list[str]:
 
 def record_text(rec: Mapping[str, Any]) -> str:
     """The words of a record a reason may be in: status, flags, repairs, check messages, log tail."""
-    parts = [str(rec.get("status", "")), *rec.get("flags", []), *rec.get("repairs", []),
+    parts = [str(rec.get("status", "")), *_flag_texts(rec), *rec.get("repairs", []),
              *(c.get("message", "") for c in rec.get("checks", [])), str(rec.get("log_tail", ""))]
     return "\n".join(parts)
+
+
+def _flag_texts(rec: Mapping[str, Any]) -> list[str]:
+    """Each flag of a record as ``"[code] check: detail"`` (typed flags) or its text (older records)."""
+    out = []
+    for flag in rec.get("flags", []):
+        if isinstance(flag, Mapping):
+            where = f"{flag.get('check')}: " if flag.get("check") else ""
+            out.append(f"[{flag.get('code', '')}] {where}{flag.get('detail', '')}")
+        else:
+            out.append(str(flag))
+    return out
 
 
 def _as_dict(record: Any) -> dict[str, Any]:

@@ -151,7 +151,8 @@ def flag_counts(records: Sequence[res.SubmissionResult], top: int = TOP) -> list
     """Flags by text (without a leading ``<grade id>:``), most frequent first, counted once per submission."""
     counts: Counter[str] = Counter()
     for record in records:
-        counts.update({_CHECK_PREFIX.sub("", flag) for flag in record.flags})
+        counts.update({flag.detail if isinstance(flag, res.Flag) else _CHECK_PREFIX.sub("", flag)  # older records
+                       for flag in record.flags})
     return counts.most_common(top)
 
 

@@ -36,6 +36,86 @@ REJECTED_PREFIX = "rejected: "
 LOG_TAIL_CHARS = 4000
 
 
+class Flag(str):
+    """A flag on a record: a ``code`` (what kind), the ``check`` it costs points (None: the submission), a ``detail``.
+
+    It is also its own text, ``"<check>: <detail>"`` (or the detail alone), so
+    feedback pages and reports show it as before; code that decides anything
+    reads the fields, never the text.
+
+    >>> f = Flag("patched", "changed numpy.allclose before this check", check="relu-check")
+    >>> f, f.code, f.check
+    ('relu-check: changed numpy.allclose before this check', 'patched', 'relu-check')
+    """
+
+    code: str
+    check: str | None
+    detail: str
+
+    def __new__(cls, code: str, detail: str, *, check: str | None = None) -> "Flag":
+        self = super().__new__(cls, f"{check}: {detail}" if check else detail)
+        self.code, self.check, self.detail = str(code), check, str(detail)
+        return self
+
+    def __reduce__(self):
+        return _flag, (self.code, self.detail, self.check)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "check": self.check, "detail": self.detail}
+
+    @classmethod
+    def from_data(cls, data: Any) -> "Flag | str":
+        """A flag from a record: a ``{code, check, detail}`` object, or a plain text of an older record."""
+        if isinstance(data, dict):
+            return cls(str(data.get("code", "")), str(data.get("detail", "")), check=data.get("check") or None)
+        return str(data)
+
+
+def _flag(code: str, detail: str, check: str | None) -> Flag:
+    return Flag(code, detail, check=check)
+
+
+#: Flag codes the grader raises.
+FLAG_CODES = {
+    "patched": "student code changed numpy, builtins or the checks before a check",
+    "harness": "the harness noticed tampering during a check (e.g. a profile hook left installed)",
+    "uses-reference": "the answer's source names the exercise's reference implementation",
+    "rigged": "the answer returned an object that brings its own comparisons",
+    "called-reference": "the answer called the (withdrawn) reference implementation",
+    "channel": "the result channel held data the harness did not write",
+    "forged": "more than one result for one check on the channel",
+    "flooded": "the submission flooded the result channel",
+    "not-finished": "the notebook did not finish",
+    "sealed": "dlkit's reference sources stayed readable",
+    "exit": "a cell raised SystemExit or KeyboardInterrupt",
+    "out-of-memory": "a cell ran out of memory",
+    "fake-success": "printed text that imitates a passing check",
+    "unsafe": "graded without a sandbox",
+}
+
+
+def write_atomic(path: str | os.PathLike, text: str, *, newline: str | None = None) -> Path:
+    """Write ``text`` to ``path`` atomically: a temporary file in the same folder, fsync, then ``os.replace``.
+
+    A reader sees the old file or the new one, never half of one; a writer
+    killed midway leaves no temporary file behind it (it is removed on error).
+    Creates the folder.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 @dataclass
 class CheckResult:
     """The verdict of one check cell (one nbgrader grade id).
@@ -112,7 +192,9 @@ class SubmissionResult:
         return self.status[len(REJECTED_PREFIX):] if self.rejected else ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["flags"] = [f.to_dict() if isinstance(f, Flag) else str(f) for f in self.flags]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "SubmissionResult":
@@ -131,7 +213,7 @@ class SubmissionResult:
             graded_at=str(data.get("graded_at", "")),
             checks=[CheckResult.from_dict(c) for c in data.get("checks", [])],
             repairs=[str(x) for x in data.get("repairs", [])],
-            flags=[str(x) for x in data.get("flags", [])],
+            flags=[Flag.from_data(x) for x in data.get("flags", [])],
             log_tail=str(data.get("log_tail", "")),
             inputs_sha256=str(data.get("inputs_sha256", "")),
             seed_fingerprint=str(data.get("seed_fingerprint", "")),
@@ -163,19 +245,7 @@ def result_path(workspace: str | os.PathLike, lesson: str, student_id: str) -> P
 def write_result(workspace: str | os.PathLike, record: SubmissionResult) -> Path:
     """Write a record atomically (temp file + fsync + ``os.replace``) and return its path."""
     path = result_path(workspace, record.lesson, record.student_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(record.to_dict(), indent=1, sort_keys=False, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(prefix=f".{record.student_id}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, json.dumps(record.to_dict(), indent=1, sort_keys=False, allow_nan=False))
 
 
 def read_result(path: str | os.PathLike) -> SubmissionResult:

@@ -48,7 +48,7 @@ def encode_value(v):
             raise TypeError(f"cases may hold arrays of booleans, integers or floats, got dtype {v.dtype}")
         a = copy.deepcopy(v)  # what the check cell hands the student: same dtype, same axis order, compact
         axes = [int(i) for i in np.argsort([-s for s in a.strides], kind="stable")] if a.ndim else []
-        data = np.ascontiguousarray(a.transpose(axes)).tobytes()
+        data = np.asarray(a.transpose(axes), order="C").tobytes()
         return {"__nd__": [a.dtype.str, list(a.shape), _b64(data), axes]}
     if isinstance(v, np.generic):
         if v.dtype.kind not in CASE_KINDS:
@@ -87,8 +87,8 @@ def decode_value(v):
 
 def encode_output(a) -> dict:
     """One output array (already float64, from :func:`dlkit.checks.core.to_plain`) -> JSON-able data."""
-    a = np.asarray(a, dtype="<f8")  # not ascontiguousarray: it turns a 0-d array (a loss) into shape (1,)
-    return {"__nd__": ["<f8", list(a.shape), _b64(a.tobytes(order="C"))]}
+    a = np.asarray(a, dtype="<f8", order="C")  # not ascontiguousarray: it turns a 0-d answer (a loss) into shape (1,)
+    return {"__nd__": ["<f8", list(a.shape), _b64(a.tobytes())]}
 
 
 def decode_output(items) -> tuple[np.ndarray, ...]:

@@ -25,6 +25,16 @@ def repo_root() -> Path:
     return REPO
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _lesson_runs_folder(tmp_path_factory, request) -> None:
+    """Where the lesson tests keep each notebook's one execution of this session (see tests/lessons/course.py)."""
+    from tests.lessons import course
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if hasattr(request.config, "workerinput") else base  # xdist: .../pytest-N/popen-gwK
+    course.SESSION_FOLDER = shared / "lesson-runs"
+
+
 # -- prerequisites of the sandbox tests: skipped where missing, a failure under CI ----------
 
 @pytest.fixture(scope="session")

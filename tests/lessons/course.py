@@ -165,14 +165,13 @@ def prerequisites(lesson: Lesson, name: str, sources: dict[str, str] | None = No
 def define(lesson: Lesson, name: str, source: str, sources: dict[str, str] | None = None):
     """Run an answer cell's source in a fresh namespace and return what it binds.
 
-    The namespace holds ``np``, then whatever the mutants module's optional
-    ``IMPORTS`` source binds (the notebook's imports an answer may use, e.g.
-    ``torch``), then the exercise's prerequisites.
+    The namespace holds ``np``, then what the mutants file's optional ``IMPORTS``
+    source defines (e.g. ``import torch``), then the answer's prerequisites.
     """
     namespace = {"np": np, "__name__": f"answer_{name}"}
-    imports = getattr(lesson.mutants(), "IMPORTS", "")
+    imports = getattr(lesson.mutants(), "IMPORTS", "")  # optional: what the notebook defines before any answer
     if imports:
-        exec(compile(imports, f"<{lesson.name} IMPORTS>", "exec"), namespace)
+        exec(compile(imports, f"<{lesson.mutants_file.name}:IMPORTS>", "exec"), namespace)
     for label, required in prerequisites(lesson, name, sources):
         exec(compile(required, f"<{label}>", "exec"), namespace)
     function = lesson.functions()[name]
@@ -204,10 +203,18 @@ def binds(tree: ast.Module) -> set[str]:
 
 # -- once per session ------------------------------------------------------------------------
 
+#: Set by tests/conftest.py to a folder under pytest's base temporary folder of this session (shared by
+#: the xdist workers; pytest keeps the last three sessions' and deletes older ones).
+SESSION_FOLDER: Path | None = None
+
+
 def session_folder() -> Path:
     """A folder every process of this test session shares (pytest-xdist workers included)."""
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
-    folder = Path(os.environ.get("DLKIT_TEST_CACHE") or "/tmp") / f"dlkit-lesson-runs-{os.getuid()}" / run
+    if SESSION_FOLDER is not None:
+        folder = SESSION_FOLDER
+    else:  # imported outside pytest's session fixtures
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+        folder = Path("/tmp") / f"dlkit-lesson-runs-{os.getuid()}" / run
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -219,8 +226,8 @@ def once(key: str, compute: Callable[[], dict]) -> dict:
     runs tests in several processes, and a session fixture is per process; a
     notebook run by two workers would cost twice. The key names what is run
     and a hash of the files it reads, so a stale entry is never reused, and
-    the folder belongs to this session (``PYTEST_XDIST_TESTRUNUID``, or this
-    process without xdist), so nothing carries over to the next run. The
+    the folder belongs to this session (under pytest's base temporary folder,
+    which the xdist workers share), so nothing carries over to the next run. The
     execution tests also carry ``xdist_group(lesson)``, so under ``--dist
     loadgroup`` (``make test``) one worker runs a lesson's executions and no
     other worker waits on the lock.

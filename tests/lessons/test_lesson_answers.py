@@ -253,3 +253,12 @@ def test_report_which_checks_catch_each_mutant(lesson, capsys):
     for name in module.MUTANTS:
         visible = sum(by == "visible" for n, by, _ in rows if n == name)
         assert visible * 2 > len(module.MUTANTS[name]), f"the visible checks of {name} catch only {visible} mutants"
+
+
+def test_wire_keeps_the_shape_of_every_output():
+    """A scalar loss (0-d) came back as shape (1,) through np.ascontiguousarray and failed a correct answer."""
+    from autograder.wire import decode_output, encode_output
+
+    for value in (np.array(2.5), np.arange(6.0).reshape(2, 3).T, np.zeros((0, 3)), np.ones((1, 1, 2))):
+        (back,) = decode_output(json.loads(json.dumps([encode_output(core.to_plain(value)[0])])))
+        assert back.shape == value.shape and np.array_equal(back, value)
