@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from dlkit import checks
-from dlkit.checks.lesson03 import SPIRAL_TARGET, spirals
+from dlkit.checks.lesson03 import CHAIN_MIN, EXPONENTS, SPIRAL_TARGET, spirals
 from dlkit.gradcheck import check_gradient, relative_error
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "solutions" / "03-backprop" / "03-backprop.ipynb"
@@ -143,11 +143,24 @@ def test_the_notebook_value_matches_torch_on_random_expressions(lesson, seed):
 
 
 def test_a_long_chain_needs_no_recursion(lesson):
-    """Exercise 2 says recursion stops about 1000 calls deep and the chain check is 3000 deep."""
-    assert sys.getrecursionlimit() < 3000
+    """Exercise 2 says recursion stops about 1000 calls deep and the chain checks are 3000 deep or more."""
+    assert sys.getrecursionlimit() < CHAIN_MIN == 3000
+    for seed in (None, 1, 2):
+        chains = [case for case in checks.get("03.topo").cases(hidden=seed is not None, seed=seed)
+                  if "chain" in case.label]
+        assert chains and all(len(case.args[0]) >= CHAIN_MIN - 1 for case in chains)
     x = lesson["Value"](1.0)
     total = x
     for _ in range(5000):
         total = total + x * 0.5
     total.backward()
     assert x.grad == pytest.approx(1 + 5000 * 0.5)
+
+
+def test_the_power_rule_checks_try_every_kind_of_exponent_the_text_names():
+    """Exercise 1: exponents whole or fractional, positive or negative, always with a > 0."""
+    assert {e > 0 for e in EXPONENTS} == {True, False} and {e == int(e) for e in EXPONENTS} == {True, False}
+    for seed in (None, 1, 2):
+        powers = [case.args for case in checks.get("03.rules").cases(hidden=seed is not None, seed=seed)
+                  if case.args[0] == "**"]
+        assert powers and all(a > 0 and b in EXPONENTS + (2.0, -0.5) for _, a, b, _, _ in powers)
