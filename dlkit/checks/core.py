@@ -476,7 +476,11 @@ def _describe_value(v: Any) -> str:
         if v.size <= 6:
             return np.array2string(v, precision=4, separator=", ")
         return f"<{v.dtype} array of shape {v.shape}>"
-    return repr(v)
+    if isinstance(v, (tuple, list)):  # a cache of arrays: each element as above, not numpy's full repr
+        inner = ", ".join(_describe_value(x) for x in v)
+        return f"({inner}{',' if len(v) == 1 else ''})" if isinstance(v, tuple) else f"[{inner}]"
+    text = repr(v)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _changed_inputs(before: tuple[tuple, dict], after: tuple[tuple, dict]) -> list[str]:
