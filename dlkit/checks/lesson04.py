@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlkit import reference as ref
+from dlkit.checks import cases
 from dlkit.checks.core import Case, Exercise, accuracy_at_least, register
 
 #: The student's PyTorch code may run in float32 (torch's default): about 7 significant digits.
@@ -22,6 +23,9 @@ DIGITS_TARGET = 0.95
 
 #: The digits split the lesson uses; its test part is what exercise 4 is scored on.
 DIGITS_SEED = 0
+
+#: The one label of exercise 4's cases: visible, all the test digits; hidden, two thirds of them in a new order.
+HELD_OUT_DIGITS = "held-out test digits, which training never touches"
 
 
 def _classification(rng: np.random.Generator, n: int, d: int, k: int) -> tuple[np.ndarray, ...]:
@@ -54,21 +58,29 @@ def _autograd_visible() -> list[Case]:
         Case(_classification(rng, 8, 2, 3), label="the loss is the mean over the batch, not the sum",
              hint="nn.CrossEntropyLoss() (and F.cross_entropy) averages over the batch by default; "
                   "do not apply a softmax first: the loss takes raw logits."),
+        *_autograd_cases(cases.fixed_rng()),
     ]
 
 
-def _autograd_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = [Case(_classification(rng, int(rng.integers(1, 12)), int(rng.integers(1, 6)), int(rng.integers(2, 6))),
-                  label="random batch") for _ in range(4)]
+def _autograd_cases(rng: np.random.Generator) -> list[Case]:
+    """The kinds of case both checks try (visible with a fixed generator, hidden with the grader's)."""
+    out = [Case(_classification(rng, int(rng.integers(1, 12)), int(rng.integers(1, 6)), int(rng.integers(2, 6))),
+                label="random batch sizes, features and classes") for _ in range(3)]
+    out.append(Case(_classification(rng, 1, int(rng.integers(1, 6)), int(rng.integers(2, 6))),
+                    label="a batch of one"))
     d = int(rng.integers(2, 6))
-    cases.append(Case(_classification(rng, 7, d, d), label="square weights"))
-    cases.append(Case(_classification(rng, 9, 2, 3), label="the loss is the mean over the batch"))
-    return cases
+    out.append(Case(_classification(rng, 7, d, d), label="square weights (as many classes as features): "
+                    "W and W.T differ",
+                    hint="The logits are X @ W.T + b with W shaped (classes, features), as in nn.Linear."))
+    out.append(Case(_classification(rng, 9, 2, 3), label="the loss is the mean over the batch, not the sum",
+                    hint="nn.CrossEntropyLoss() (and F.cross_entropy) averages over the batch by default; "
+                         "do not apply a softmax first: the loss takes raw logits."))
+    return out
 
 
 register(Exercise(
     id="04.autograd", function="loss_and_grads", reference=loss_and_grads,
-    visible=_autograd_visible, hidden=_autograd_hidden,
+    visible=_autograd_visible, hidden=_autograd_cases,
     rtol=TORCH_F32_TOL[0], atol=TORCH_F32_TOL[1],
     hint="Make W and b tensors with requires_grad=True, compute the logits X @ W.T + b and "
          "F.cross_entropy(logits, y) on those raw logits (no softmax first: it applies its own log-softmax), "
@@ -113,22 +125,28 @@ def _train_visible() -> list[Case]:
         _train_case(rng, 10, 3, 4, 0.3, 3, 4, "3 epochs of batches of 4 (the last batch has 2 examples)",
                     hint="Keep the batches in order (shuffle=False) and record loss.item() of every batch, "
                          "before its optimizer.step()."),
+        *_train_cases(cases.fixed_rng()),
     ]
 
 
-def _train_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = []
-    for _ in range(4):
+def _train_cases(rng: np.random.Generator) -> list[Case]:
+    """The kinds of case both checks try (visible with a fixed generator, hidden with the grader's)."""
+    out = []
+    for _ in range(3):
         n, d, k = int(rng.integers(4, 20)), int(rng.integers(1, 6)), int(rng.integers(2, 5))
-        cases.append(_train_case(rng, n, d, k, float(rng.uniform(0.05, 0.8)), int(rng.integers(1, 4)),
-                                 int(rng.integers(1, n + 1)), "random data, learning rate, epochs and batch size"))
-    cases.append(_train_case(rng, 9, 3, 3, 0.2, 2, 2, "square weights, batches of 2"))
-    return cases
+        out.append(_train_case(rng, n, d, k, float(rng.uniform(0.05, 0.8)), int(rng.integers(1, 4)),
+                               int(rng.integers(1, n + 1)), "random data, learning rate, epochs and batch size"))
+    d = int(rng.integers(2, 5))
+    out.append(_train_case(rng, 9, d, d, float(rng.uniform(0.05, 0.5)), 2, 2,
+                           "square weights (as many classes as features), batches of 2, 2 epochs",
+                           hint="W is (classes, features), the layout of nn.Linear's weight: copy it in as it is, "
+                                "not transposed."))
+    return out
 
 
 register(Exercise(
     id="04.train", function="train_linear", reference=train_linear,
-    visible=_train_visible, hidden=_train_hidden,
+    visible=_train_visible, hidden=_train_cases,
     rtol=TORCH_F32_TOL[0], atol=TORCH_F32_TOL[1],
     hint="Copy W and b into an nn.Linear, then for each epoch and each batch of a DataLoader(..., shuffle=False): "
          "zero_grad, forward, CrossEntropyLoss, backward, record the loss, step. Return the final weight, bias "
@@ -158,25 +176,28 @@ def _confusion_visible() -> list[Case]:
              hint="C[i, j] = how many examples of true class i were predicted as j."),
         Case((np.array([0, 1, 0]), np.array([1, 1, 0]), 4),
              label="num_classes=4 although classes 2 and 3 never occur: the matrix is still 4x4"),
+        *_confusion_cases(cases.fixed_rng()),
     ]
 
 
-def _confusion_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = []
-    for _ in range(4):
+def _confusion_cases(rng: np.random.Generator) -> list[Case]:
+    """The kinds of case both checks try (visible with a fixed generator, hidden with the grader's)."""
+    out = []
+    for _ in range(3):
         k = int(rng.integers(2, 11))
         n = int(rng.integers(1, 60))
         t = rng.integers(0, k, size=n)
         p = np.where(rng.random(n) < 0.6, t, rng.integers(0, k, size=n))  # mostly right, like a real model
-        cases.append(Case((t, p, k), label="random labels and predictions"))
+        out.append(Case((t, p, k), label="random labels and predictions"))
     t = rng.integers(0, 3, size=20)
-    cases.append(Case((t, t.copy(), 5), label="a perfect model, num_classes larger than the labels seen"))
-    return cases
+    out.append(Case((t, t.copy(), 5), label="a perfect model, num_classes larger than the labels seen",
+                    hint="The matrix is num_classes x num_classes even when the largest label is smaller."))
+    return out
 
 
 register(Exercise(
     id="04.confusion", function="confusion_matrix", reference=confusion_matrix,
-    visible=_confusion_visible, hidden=_confusion_hidden,
+    visible=_confusion_visible, hidden=_confusion_cases,
     forbidden=("sklearn.metrics.confusion_matrix", "dlkit.plot.heatmaps.confusion_counts",
                "dlkit.plot.confusion_counts"),
     hint="Start from np.zeros((num_classes, num_classes)) and add 1 at [true, predicted] for every example.",
@@ -200,13 +221,13 @@ def held_out_digits() -> tuple[np.ndarray, np.ndarray]:
 
 def _digits_visible() -> list[Case]:
     X, y = held_out_digits()
-    return [Case((X,), secret=y, label="the test digits, which training never touches")]
+    return [Case((X,), secret=y, label=HELD_OUT_DIGITS)]
 
 
 def _digits_hidden(rng: np.random.Generator) -> list[Case]:
     X, y = held_out_digits()
     pick = rng.permutation(len(y))[: 2 * len(y) // 3]
-    return [Case((X[pick],), secret=y[pick], label="two thirds of the test digits, in a new order")]
+    return [Case((X[pick],), secret=y[pick], label=HELD_OUT_DIGITS)]
 
 
 register(Exercise(

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from dlkit.checks import cases
 from dlkit.checks.core import Case, Exercise, register
 from dlkit.reference import optim
 
@@ -90,26 +91,32 @@ def _sgd_visible() -> list[Case]:
                   hint="v <- momentum * v + g, then p <- p - lr * v (no (1 - momentum) factor, no lr inside v)."),
         _sgd_case(rng, (2, 3), 5, 0.05, 0.9, True, "Nesterov, after 5 steps",
                   hint="Nesterov steps along g + momentum * v_new, using the velocity already updated."),
+        *_sgd_cases(cases.fixed_rng()),
     ]
 
 
-def _sgd_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = []
+def _sgd_cases(rng: np.random.Generator) -> list[Case]:
+    """The kinds of case both checks try (visible with a fixed generator, hidden with the grader's)."""
+    out = []
     for nesterov in (False, True, False, True):
         momentum = float(rng.uniform(0.5, 0.99))
-        cases.append(_sgd_case(rng, _shape(rng), int(rng.integers(2, 20)), float(rng.uniform(0.001, 0.1)),
-                               momentum, nesterov, "Nesterov, after several steps" if nesterov
-                               else "momentum, after several steps"))
-    cases.append(_sgd_case(rng, _shape(rng), 0, float(rng.uniform(0.01, 1.0)), 0.0, False, "plain SGD (momentum 0)"))
+        label = "Nesterov, after several steps" if nesterov else "momentum, after several steps"
+        hint = ("Nesterov steps along g + momentum * v_new, using the velocity already updated." if nesterov
+                else "v <- momentum * v + g, then p <- p - lr * v (no (1 - momentum) factor, no lr inside v).")
+        out.append(_sgd_case(rng, _shape(rng), int(rng.integers(2, 20)), float(rng.uniform(0.001, 0.1)),
+                             momentum, nesterov, label, hint=hint))
+    out.append(_sgd_case(rng, _shape(rng), 0, float(rng.uniform(0.01, 1.0)), 0.0, False, "plain SGD (momentum 0)",
+                         hint="With momentum 0 the step is p - lr * g and the returned velocity is g."))
     shape = _shape(rng)
-    cases.append(Case((rng.normal(size=shape), rng.normal(size=shape), np.zeros(shape), float(rng.uniform(0.01, 0.5))),
-                      {"momentum": float(rng.uniform(0.5, 0.99)), "nesterov": True}, label="Nesterov, first step"))
-    return cases
+    out.append(Case((rng.normal(size=shape), rng.normal(size=shape), np.zeros(shape), float(rng.uniform(0.01, 0.5))),
+                    {"momentum": float(rng.uniform(0.5, 0.99)), "nesterov": True}, label="Nesterov, first step",
+                    hint="From velocity 0, v_new = g, and Nesterov steps along g + momentum * v_new."))
+    return out
 
 
 register(Exercise(
     id="05.sgd", function="sgd_step", reference=sgd_step,
-    visible=_sgd_visible, hidden=_sgd_hidden, rtol=STEP_TOL[0], atol=STEP_TOL[1],
+    visible=_sgd_visible, hidden=_sgd_cases, rtol=STEP_TOL[0], atol=STEP_TOL[1],
     forbidden=("torch.optim.SGD", "torch.optim.sgd.SGD", "dlkit.reference.optim.SGD"),
     hint="v_new = momentum * v + g; p_new = p - lr * v_new, or p - lr * (g + momentum * v_new) with Nesterov. "
          "Return (p_new, v_new).",
@@ -145,25 +152,32 @@ def _rmsprop_visible() -> list[Case]:
         Case((np.array([0.3, -0.7]), np.zeros(2), np.zeros(2), 0.01), {"alpha": 0.9},
              label="a zero gradient from a zero average leaves p unchanged (no 0/0)",
              hint="sqrt(0) + eps > 0, so 0 / (sqrt(0) + eps) = 0."),
+        *_rmsprop_cases(cases.fixed_rng()),
     ]
 
 
-def _rmsprop_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = [_rmsprop_case(rng, _shape(rng), int(rng.integers(2, 30)), float(rng.uniform(1e-3, 0.05)),
-                           float(rng.uniform(0.8, 0.999)), "after several steps on a quadratic") for _ in range(4)]
-    cases.append(_rmsprop_case(rng, _shape(rng), int(rng.integers(2, 10)), 0.001, float(rng.uniform(0.8, 0.99)),
-                               "tiny gradients (eps matters)", scale=float(rng.uniform(1e-8, 1e-6))))
+def _rmsprop_cases(rng: np.random.Generator) -> list[Case]:
+    """The kinds of case both checks try (visible with a fixed generator, hidden with the grader's)."""
+    out = [_rmsprop_case(rng, _shape(rng), int(rng.integers(2, 30)), float(rng.uniform(1e-3, 0.05)),
+                         float(rng.uniform(0.8, 0.999)), "after several steps on a quadratic",
+                         hint="s_new = alpha * s + (1 - alpha) * g**2; p_new = p - lr * g / (sqrt(s_new) + eps).")
+           for _ in range(4)]
+    out.append(_rmsprop_case(rng, _shape(rng), int(rng.integers(2, 10)), 0.001, float(rng.uniform(0.8, 0.99)),
+                             "tiny gradients (eps matters)", scale=float(rng.uniform(1e-8, 1e-6)),
+                             hint="eps is added after the square root: sqrt(s_new) + eps, not sqrt(s_new + eps)."))
     shape = _shape(rng)
-    cases.append(Case((rng.normal(size=shape), rng.normal(size=shape), np.zeros(shape), float(rng.uniform(0.001, 0.1))),
-                      label="first step from a zero average"))
-    cases.append(Case((rng.normal(size=shape), np.zeros(shape), np.zeros(shape), 0.01),
-                      {"alpha": float(rng.uniform(0.8, 0.99))}, label="a zero gradient from a zero average"))
-    return cases
+    out.append(Case((rng.normal(size=shape), rng.normal(size=shape), np.zeros(shape), float(rng.uniform(0.001, 0.1))),
+                    label="first step from a zero average",
+                    hint="s = alpha * 0 + (1 - alpha) * g**2 with the default alpha = 0.99."))
+    out.append(Case((rng.normal(size=shape), np.zeros(shape), np.zeros(shape), 0.01),
+                    {"alpha": float(rng.uniform(0.8, 0.99))}, label="a zero gradient from a zero average",
+                    hint="sqrt(0) + eps > 0, so 0 / (sqrt(0) + eps) = 0."))
+    return out
 
 
 register(Exercise(
     id="05.rmsprop", function="rmsprop_step", reference=rmsprop_step,
-    visible=_rmsprop_visible, hidden=_rmsprop_hidden, rtol=STEP_TOL[0], atol=STEP_TOL[1], strict_float=True,
+    visible=_rmsprop_visible, hidden=_rmsprop_cases, rtol=STEP_TOL[0], atol=STEP_TOL[1], strict_float=True,
     forbidden=("torch.optim.RMSprop", "torch.optim.rmsprop.RMSprop", "dlkit.reference.optim.RMSprop"),
     hint="s_new = alpha * s + (1 - alpha) * g**2; p_new = p - lr * g / (sqrt(s_new) + eps). Return (p_new, s_new).",
 ))
@@ -200,27 +214,33 @@ def _adam_visible() -> list[Case]:
         _adam_case(rng, (2, 3), 49, 0.01, (0.8, 0.99), "step t = 50 with beta1 = 0.8, beta2 = 0.99"),
         _adam_case(rng, (3,), 4, 0.001, (0.9, 0.999), "tiny gradients (eps matters)", scale=1e-9,
                    hint="eps is added to sqrt(v_hat), after the square root and after the bias correction."),
+        *_adam_cases(cases.fixed_rng()),
     ]
 
 
-def _adam_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = []
+def _adam_cases(rng: np.random.Generator) -> list[Case]:
+    """The kinds of case both checks try (visible with a fixed generator, hidden with the grader's)."""
+    out = []
     for steps in (int(rng.integers(1, 5)), int(rng.integers(5, 30)), int(rng.integers(30, 200))):
         betas = (float(rng.uniform(0.7, 0.95)), float(rng.uniform(0.95, 0.9999)))
-        cases.append(_adam_case(rng, _shape(rng), steps, float(rng.uniform(1e-3, 0.05)), betas,
-                                "after several steps on a quadratic"))
-    cases.append(_adam_case(rng, _shape(rng), int(rng.integers(2, 10)), 0.001, (0.9, 0.999),
-                            "tiny gradients (eps matters)", scale=float(rng.uniform(1e-10, 1e-8))))
+        out.append(_adam_case(rng, _shape(rng), steps, float(rng.uniform(1e-3, 0.05)), betas,
+                              "after several steps on a quadratic",
+                              hint="Correct with 1 - beta1**t and 1 - beta2**t, t the number of this step "
+                                   "(1 on the first), and use the given beta1 and beta2."))
+    out.append(_adam_case(rng, _shape(rng), int(rng.integers(2, 10)), 0.001, (0.9, 0.999),
+                          "tiny gradients (eps matters)", scale=float(rng.uniform(1e-10, 1e-8)),
+                          hint="eps is added to sqrt(v_hat), after the square root and after the bias correction."))
     shape = _shape(rng)
-    cases.append(Case((rng.normal(size=shape), rng.normal(0, 10, size=shape), np.zeros(shape), np.zeros(shape), 1),
-                      {"lr": float(rng.uniform(0.001, 0.1)), "beta1": float(rng.uniform(0.8, 0.95))},
-                      label="step t = 1 from zero moments"))
-    return cases
+    out.append(Case((rng.normal(size=shape), rng.normal(0, 10, size=shape), np.zeros(shape), np.zeros(shape), 1),
+                    {"lr": float(rng.uniform(0.001, 0.1)), "beta1": float(rng.uniform(0.8, 0.95))},
+                    label="step t = 1 from zero moments",
+                    hint="At t = 1 the bias correction makes m_hat = g and v_hat = g**2: every step is about lr."))
+    return out
 
 
 register(Exercise(
     id="05.adam", function="adam_step", reference=adam_step,
-    visible=_adam_visible, hidden=_adam_hidden, rtol=STEP_TOL[0], atol=STEP_TOL[1], strict_float=True,
+    visible=_adam_visible, hidden=_adam_cases, rtol=STEP_TOL[0], atol=STEP_TOL[1], strict_float=True,
     forbidden=("torch.optim.Adam", "torch.optim.adam.Adam", "torch.optim.AdamW", "dlkit.reference.optim.Adam"),
     hint="m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g**2; p -= lr * (m / (1-b1**t)) / (sqrt(v / (1-b2**t)) + eps). "
          "Return (p_new, m_new, v_new).",
@@ -249,25 +269,30 @@ def _schedule_visible() -> list[Case]:
         Case((np.arange(0, 30, 3), 0.5, 5, 25), {"min_lr": 0.05}, label="min_lr: the cosine ends at min_lr, not 0",
              hint="cosine part: min_lr + (base_lr - min_lr) * (1 + cos(pi * progress)) / 2, progress = "
                   "(step - warmup_steps) / (total_steps - warmup_steps)."),
+        *_schedule_cases(cases.fixed_rng()),
     ]
 
 
-def _schedule_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = []
+def _schedule_cases(rng: np.random.Generator) -> list[Case]:
+    """The kinds of case both checks try (visible with a fixed generator, hidden with the grader's)."""
+    out = []
     for _ in range(3):
         total = int(rng.integers(10, 200))
         warm = int(rng.integers(1, total // 2))
         steps = np.sort(rng.integers(0, total + 20, size=int(rng.integers(5, 40))))
-        cases.append(Case((steps, float(rng.uniform(1e-4, 1.0)), warm, total),
-                          {"min_lr": float(rng.uniform(0, 1e-4))}, label="warm-up, then cosine to min_lr"))
+        out.append(Case((steps, float(rng.uniform(1e-4, 1.0)), warm, total),
+                        {"min_lr": float(rng.uniform(0, 1e-4))}, label="warm-up, then cosine to min_lr",
+                        hint="Warm-up: base_lr * (step + 1) / warmup_steps; then the cosine from base_lr to "
+                             "min_lr, and min_lr past total_steps."))
     total = int(rng.integers(10, 100))
-    cases.append(Case((np.arange(total + 5), float(rng.uniform(0.01, 1.0)), 0, total), label="no warm-up"))
-    return cases
+    out.append(Case((np.arange(total + 5), float(rng.uniform(0.01, 1.0)), 0, total), label="no warm-up",
+                    hint="With warmup_steps = 0 there is no warm-up (and no division by zero)."))
+    return out
 
 
 register(Exercise(
     id="05.schedule", function="warmup_cosine", reference=warmup_cosine,
-    visible=_schedule_visible, hidden=_schedule_hidden, rtol=1e-9, atol=1e-12, strict_float=True,
+    visible=_schedule_visible, hidden=_schedule_cases, rtol=1e-9, atol=1e-12, strict_float=True,
     forbidden=("torch.optim.lr_scheduler.CosineAnnealingLR", "torch.optim.lr_scheduler.LinearLR",
                "torch.optim.lr_scheduler.SequentialLR"),
     hint="step < warmup_steps: base_lr * (step + 1) / warmup_steps; afterwards min_lr + (base_lr - min_lr) * "
