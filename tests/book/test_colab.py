@@ -4,26 +4,25 @@ start, the lesson's own setup cell installing dlkit from this checkout, then the
 Faithful where it matters and affordable:
 
 * Colab's interpreter comes with numpy, torch, matplotlib, ipywidgets, scikit-learn, tqdm and ipykernel
-  preinstalled in its system site. Here a *base* environment holds exactly those (at the versions of the
-  environment running the tests, CPU torch), built once and kept in ``build/colab-sim/`` (several minutes
-  the first time, from the registries and pip's find-links; nothing later).
-* Each run makes a *fresh* venv of its own (isolated from this one: no dlkit, no dev packages) that sees
-  the base like Colab's system site (a ``.pth`` line), with a stand-in ``google.colab`` package.
+  preinstalled in its system site. Here a folder of its own plays that site: exactly those distributions
+  and what they require, byte for byte as pip installed them for the environment running the tests
+  (hard links to the files each one's RECORD lists: seconds, no download, no dlkit, no dev packages).
+* Each test makes a *fresh* venv (isolated from this one) that sees that folder as its system site (a
+  ``.pth`` line), with a stand-in ``google.colab`` package.
 * The setup cell is the lesson's own; only the address it installs from is swapped for a wheel built from
   this checkout, and pip runs with ``--no-index`` semantics (PIP_NO_INDEX): the install is offline.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
 import time
-from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -38,10 +37,6 @@ HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTA
 LESSONS = load_build_module().lessons(REPO)
 
 
-def _pins() -> list[str]:
-    return [f"{name}=={version(name)}" for name in COLAB_PREINSTALLED]
-
-
 def _site_packages(prefix: Path) -> Path:
     return Path(sysconfig.get_path("purelib", vars={"base": str(prefix), "platbase": str(prefix)}))
 
@@ -54,23 +49,45 @@ def _run(command, **kwargs) -> subprocess.CompletedProcess:
     return done
 
 
-@pytest.fixture(scope="session")
-def colab_base() -> Path:
-    """Colab's preinstalled packages in an environment of their own (built once, then reused)."""
-    from filelock import FileLock
+def _closure(names: list[str]) -> dict:
+    """The installed distributions ``names`` need, by canonical name (dependencies of the base install)."""
+    from importlib.metadata import distribution
 
-    pins = _pins()
-    key = hashlib.sha256(" ".join([sys.version] + pins).encode()).hexdigest()[:12]
-    base = REPO / "build" / "colab-sim" / f"base-{key}"
-    base.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(base) + ".lock"):
-        if not (base / ".complete").is_file():
-            started = time.perf_counter()
-            _run([sys.executable, "-m", "venv", "--clear", str(base)])
-            _run([base / "bin" / "python", "-m", "pip", "install", "--quiet", *pins])
-            (base / ".complete").write_text(" ".join(pins))
-            print(f"\nColab base environment built in {time.perf_counter() - started:.0f} s: {base}")
-    return base
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found, todo = {}, list(names)
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name not in found:
+            found[name] = distribution(name)
+            for line in found[name].requires or ():
+                requirement = Requirement(line)
+                if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                    todo.append(requirement.name)
+    return found
+
+
+@pytest.fixture(scope="session")
+def colab_base(tmp_path_factory) -> Path:
+    """Colab's system site: its preinstalled distributions (and pip), linked from this environment."""
+    site = tmp_path_factory.mktemp("colab-system-site")
+    started = time.perf_counter()
+    distributions = _closure(COLAB_PREINSTALLED + ["pip"])
+    assert "dlkit" not in distributions
+    for dist in distributions.values():
+        root = Path(dist.locate_file(""))
+        for file in dist.files or ():
+            if file.parts[0] == ".." or not (root / file).is_file():   # scripts and data outside the site
+                continue
+            target = site / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(root / file, target)
+            except OSError:    # another file system: copy
+                shutil.copy2(root / file, target)
+    print(f"\nColab's system site: {len(distributions)} distributions in {time.perf_counter() - started:.1f} s")
+    return site
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +106,8 @@ def colab(tmp_path, colab_base, monkeypatch):
     venv = tmp_path / "colab"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     site = _site_packages(venv)
-    (site / "colab-system-site.pth").write_text(f"{_site_packages(colab_base)}\n")
+    # processed like a system site: its own .pth files run too
+    (site / "colab-system-site.pth").write_text(f"import site; site.addsitedir({str(colab_base)!r})\n")
     fake = site / "google" / "colab"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text('"""Stands in for Colab\'s google.colab module in the Colab simulation."""\n')
