@@ -28,12 +28,11 @@ from pathlib import Path
 import pytest
 
 from dlkit.notebook import install_spec
-from tests.book.conftest import load_build_module
+from tests.book.conftest import HIDDEN_TESTS, load_build_module
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 COLAB_PREINSTALLED = ["numpy", "torch", "matplotlib", "ipywidgets", "scikit-learn", "tqdm", "ipykernel"]
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 LESSONS = load_build_module().lessons(REPO)
 
 
@@ -140,7 +139,7 @@ def test_the_setup_cell_installs_dlkit_on_colab_and_the_lesson_runs(colab, dlkit
     setup.source = setup.source.replace(spec, f"dlkit @ {dlkit_wheel.as_uri()}")
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.source = HIDDEN.sub("", cell.source)
+            cell.source = HIDDEN_TESTS.sub("", cell.source)
     nb.cells.append(nbformat.v4.new_code_cell("import dlkit, sys\nprint('dlkit from', dlkit.__file__)"))
     started = time.perf_counter()
     NotebookClient(nb, kernel_name="colab-sim", timeout=600, resources={"metadata": {"path": str(colab["cwd"])}},

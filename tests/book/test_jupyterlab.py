@@ -23,11 +23,10 @@ import urllib.request
 
 import pytest
 
-from tests.book.conftest import load_build_module
+from tests.book.conftest import HIDDEN_TESTS, load_build_module
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 WIDGET = re.compile(r"\bwidgets\.\w+\(|live_plot\s*=")
 LIVE_PLOT_CELL = """\
 import torch
@@ -60,7 +59,7 @@ def _lab_notebook(name: str) -> dict:
     last = max(i for i, c in enumerate(cells) if c["cell_type"] == "code" and WIDGET.search("".join(c["source"])))
     kept = []
     for cell in cells[:last + 1]:
-        cell = dict(cell, source=HIDDEN.sub("", "".join(cell["source"])))
+        cell = dict(cell, source=HIDDEN_TESTS.sub("", "".join(cell["source"])))
         if cell["cell_type"] == "code":
             cell.update(outputs=[], execution_count=None)
         kept.append(cell)
