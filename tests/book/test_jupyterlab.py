@@ -221,7 +221,7 @@ def test_widgets_and_live_plot_render_and_respond(lab, chromium, artifacts, name
     page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2, steps=5)
     page.mouse.up()
     page.wait_for_function("([r, v]) => r.textContent !== v", arg=[readout.element_handle(), before[0]],
-                           timeout=10_000)
+                           timeout=30_000)
     page.wait_for_function("([img, src]) => img.getAttribute('src') !== src && img.complete && img.naturalWidth > 100",
                            arg=[picture.element_handle(), before[1]], timeout=30_000)
     page.screenshot(path=artifacts / f"lab-{name}-widget-moved.png")
