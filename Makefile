@@ -37,8 +37,15 @@ test: $(STAMP)
 # Containers often run as root, where Jupyter refuses to start without --allow-root.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# A student's JupyterLab (lab-config/): without nbgrader's authoring tools (Create Assignment,
+# formgrader, courses, assignment list; Validate stays) and without the news pop-ups. Settings and
+# workspaces stay in the usual ~/.jupyter/lab folders.
+LAB_ENV ?= JUPYTER_CONFIG_DIR=$(CURDIR)/lab-config \
+	JUPYTERLAB_SETTINGS_DIR=$(HOME)/.jupyter/lab/user-settings \
+	JUPYTERLAB_WORKSPACES_DIR=$(HOME)/.jupyter/lab/workspaces
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab $(LAB_ARGS) lessons/
+	$(LAB_ENV) $(PY) -m jupyter lab $(LAB_ARGS) lessons/
 
 book: $(STAMP)
 	$(PY) book/build.py

@@ -119,7 +119,7 @@ def book_notebook(solution: dict, student: dict, name: str) -> dict:
         # raw cells are not part of a lesson's page
     metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                 "language_info": {"name": "python"}}
-    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4}
 
 
 def read_notebook(path: Path) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -31,6 +32,8 @@ INSTALL_HINT = ("install Debian's chromium: `apt-get update && apt-get install -
                 "(or point DLKIT_CHROMIUM at a chromium binary)")
 ARTIFACTS = REPO / "build" / "test-artifacts" / "book"
 BOOK_OUT = REPO / "build" / "book"
+#: A check cell's hidden part (in solutions/ only), cut where a test runs a solution without the grader's seed.
+HIDDEN_TESTS = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 
 
 def load_build_module():

@@ -76,6 +76,7 @@ def test_a_lesson_page_renders_maths_figures_toggles_and_badge(page, book_url, a
     assert code.is_visible() and "return" in code.inner_text()
     assert toggle.locator("summary").inner_text().strip() == "Hide solution"
     page.mouse.wheel(0, -250)
+    page.wait_for_timeout(600)     # let the theme's unfolding animation finish before the picture
     page.screenshot(path=artifacts / f"{name}-solution.png")
     summary.click()
     assert not code.is_visible()
