@@ -13,10 +13,11 @@ from textwrap import dedent
 #: Lesson number as used in exercise ids (``"07.grid"``).
 LESSON = "07"
 
-#: Functions defined by earlier answer cells that an exercise's sources may call.
-REQUIRES: dict[str, tuple[str, ...]] = {}
+#: What an exercise's sources need run first: the notebook's imports cell (grade id ``imports``),
+#: which binds ``itertools`` and ``math`` (the sources of ``grid`` and ``ei`` use them).
+REQUIRES: dict[str, tuple[str, ...]] = {"grid": ("imports",), "ei": ("imports",)}
 
-#: What the notebook's imports cell has defined when an answer cell runs.
+#: What the notebook's imports cell has defined when an answer cell runs (the part the sources use).
 IMPORTS = dedent("""
     import itertools
     import math
