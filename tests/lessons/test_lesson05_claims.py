@@ -7,15 +7,12 @@ other seeds, so a claim that only held by luck for seed 0 fails here.
 
 from __future__ import annotations
 
-import ast
-import dataclasses
-import gzip
-import hashlib
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
+
+from tests.lessons.claims_support import install_tiny_mnist, notebook_definitions
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "solutions" / "05-optimization" / "05-optimization.ipynb"
@@ -23,29 +20,9 @@ SEEDS = (0, 1, 2)
 DATA = {"X_digits", "y_digits"}  # the training data the experiments share
 
 
-def _definitions(source: str) -> str:
-    """Only the imports, defs, UPPER_CASE constants and the data of a cell: what it defines, not what it runs."""
-    keep = []
-    for node in ast.parse(source).body:
-        constant = isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and (t.id.isupper() or t.id in DATA)
-                                                        for t in node.targets)
-        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)) or constant:
-            keep.append(ast.get_source_segment(source, node))
-    return "\n".join(keep)
-
-
 def load_lesson(device: str = "cpu") -> dict:
     """The notebook's functions, constants and data (answers included), without running its experiments."""
-    import torch
-
-    torch.set_num_threads(1)
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    namespace: dict = {"DEVICE": torch.device(device)}
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if cell.cell_type == "code" and gid != "setup" and not gid.endswith("-check"):
-            exec(compile(_definitions(cell.source), f"<{gid}>", "exec"), namespace)
-    return namespace
+    return notebook_definitions(NOTEBOOK, DATA, device)
 
 
 @pytest.fixture(scope="module")
@@ -135,28 +112,8 @@ def test_schedule_with_warmup_matches_torch_linear_then_cosine(lesson):
 def test_full_size_path_runs_on_tiny_mnist_files_in_the_real_format(tmp_path, monkeypatch):
     """DLKIT_FULL_DATA=1 switches the experiments to MNIST (IDX files, 784 inputs) on the chosen device."""
     from dlkit import train
-    from dlkit.data import full
-    from tests.data.data_builders import idx_bytes
 
-    rng = np.random.default_rng(0)
-    images = {"train": np.zeros((60_000, 28, 28), np.uint8), "t10k": np.zeros((10_000, 28, 28), np.uint8)}
-    for split in images.values():  # the loader insists on the official counts; a few images carry ink
-        split[:500] = rng.integers(0, 256, (500, 28, 28))
-    arrays = {f"{split}-images-idx3-ubyte.gz": images[split] for split in images}
-    arrays |= {f"{split}-labels-idx1-ubyte.gz": (np.arange(len(images[split])) % 10).astype(np.uint8)
-               for split in images}
-    files = {name: gzip.compress(idx_bytes(a), compresslevel=1) for name, a in arrays.items()}
-    cache = tmp_path / "cache"
-    (cache / "mnist").mkdir(parents=True)
-    for name, blob in files.items():
-        (cache / "mnist" / name).write_bytes(blob)  # already downloaded: verified, never fetched
-    monkeypatch.setattr(full, "MNIST_FILES", {
-        key: dataclasses.replace(r, urls=("http://127.0.0.1:9/unreachable",), size=len(files[r.filename]),
-                                 sha256=hashlib.sha256(files[r.filename]).hexdigest())
-        for key, r in full.MNIST_FILES.items()})
-    monkeypatch.setenv("DLKIT_DATA_DIR", str(cache))
-    monkeypatch.setenv("DLKIT_FULL_DATA", "1")
-
+    install_tiny_mnist(tmp_path, monkeypatch)
     ns = load_lesson(device=str(train.device()))
     assert ns["FULL"] and ns["N_INPUTS"] == 784 and ns["X_digits"].device.type == train.device().type
     model, history = ns["train_digits"]("Adam", 1e-3, epochs=1, batch_size=1024)
