@@ -12,6 +12,13 @@ Answer keys: ``grid_configs`` and ``random_configs`` are written here;
 ``kfold_split`` asks ``sklearn.model_selection.KFold`` (no shuffling);
 ``expected_improvement`` is the closed form, which the lesson's claims test
 holds to a Monte Carlo estimate.
+
+Fair hidden checks: each exercise's random cases come from one builder
+(``_grid_cases``, ``_random_cases``, ``_kfold_cases``, ``_ei_cases``), called
+with ``cases.fixed_rng()`` for the visible list (after the hand-written
+teaching cases) and with the grader's seeded generator for the hidden list. So
+every hidden case is of a kind the student sees, under the same fixed label;
+hidden cases change bounds, sizes and values, never the rules.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import math
 
 import numpy as np
 
+from dlkit.checks import cases
 from dlkit.checks.core import Case, Exercise, register
 
 
@@ -59,7 +67,6 @@ def _grid_case(rng, d, per_axis, label, hint=""):
 
 
 def _grid_visible() -> list[Case]:
-    rng = np.random.default_rng(71)
     return [
         Case((np.array([0.0]), np.array([1.0]), 5, np.array([False])),
              label="one linear axis: 5 values from low to high, both included",
@@ -70,23 +77,25 @@ def _grid_visible() -> list[Case]:
         Case((np.array([0.0, 1e-3]), np.array([1.0, 1e-1]), 3, np.array([False, True])),
              label="two axes (linear, log): 9 rows, the last axis varying fastest",
              hint="Row order as itertools.product(values_0, values_1): (a0, b0), (a0, b1), (a0, b2), (a1, b0), ..."),
-        _grid_case(rng, 3, 3, "three axes, random bounds"),
         Case((np.array([1e-5, -1.0, 1e-2]), np.array([1e-2, 1.0, 10.0]), 2, np.array([True, False, True])),
              label="two values per axis: just the corners"),
+        *_grid_cases(cases.fixed_rng()),
     ]
 
 
-def _grid_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = [_grid_case(rng, 1, int(rng.integers(2, 8)), "one axis, random bounds")]
-    cases += [_grid_case(rng, 2, int(rng.integers(2, 6)), "two axes, random bounds") for _ in range(2)]
-    cases += [_grid_case(rng, 3, int(rng.integers(2, 4)), "three axes, random bounds")]
-    cases += [_grid_case(rng, int(rng.integers(2, 4)), 2, "two values per axis")]
-    return cases
+def _grid_cases(rng: np.random.Generator) -> list[Case]:
+    """Random bounds (each axis linear or log at random) with 1 to 3 axes and 2 to 7 values per axis."""
+    return [
+        _grid_case(rng, 1, int(rng.integers(2, 8)), "one axis, random bounds"),
+        *(_grid_case(rng, 2, int(rng.integers(2, 6)), "two axes, random bounds") for _ in range(2)),
+        _grid_case(rng, 3, int(rng.integers(2, 4)), "three axes, random bounds"),
+        _grid_case(rng, int(rng.integers(2, 4)), 2, "two values per axis, random bounds"),
+    ]
 
 
 register(Exercise(
     id="07.grid", function="grid_configs", reference=grid_configs,
-    visible=_grid_visible, hidden=_grid_hidden, rtol=1e-9, atol=1e-12,
+    visible=_grid_visible, hidden=_grid_cases, rtol=1e-9, atol=1e-12,
     hint="One np.linspace (log axes: np.exp of a linspace of the logs) per axis, then every combination "
          "in itertools.product order: an array of shape (per_axis ** d, d).",
 ))
@@ -113,7 +122,6 @@ def _random_case(rng, n, d, label, hint=""):
 
 
 def _random_visible() -> list[Case]:
-    rng = np.random.default_rng(72)
     return [
         Case((np.array([2.0]), np.array([6.0]), np.array([False]), np.array([[0.0], [0.25], [0.5]])),
              label="one linear axis: u = 0, 0.25, 0.5 give 2, 3, 4",
@@ -125,11 +133,12 @@ def _random_visible() -> list[Case]:
               np.array([[0.5, 0.5], [0.1, 0.9], [0.9, 0.1], [0.3, 0.0]])),
              label="two axes (linear, log): column j of u is axis j",
              hint="Each column of u is mapped with its own axis's bounds and scale."),
-        _random_case(rng, 7, 3, "seven draws, three axes, random bounds"),
+        *_random_cases(cases.fixed_rng()),
     ]
 
 
-def _random_hidden(rng: np.random.Generator) -> list[Case]:
+def _random_cases(rng: np.random.Generator) -> list[Case]:
+    """Random bounds (each axis linear or log at random), 1 to 4 axes, 1 to 11 draws."""
     return [
         _random_case(rng, int(rng.integers(1, 10)), 1, "one axis, random bounds"),
         _random_case(rng, int(rng.integers(2, 12)), 2, "two axes, random bounds"),
@@ -141,7 +150,7 @@ def _random_hidden(rng: np.random.Generator) -> list[Case]:
 
 register(Exercise(
     id="07.random", function="random_configs", reference=random_configs,
-    visible=_random_visible, hidden=_random_hidden, rtol=1e-9, atol=1e-12,
+    visible=_random_visible, hidden=_random_cases, rtol=1e-9, atol=1e-12,
     hint="Column j: low[j] + u[:, j] * (high[j] - low[j]) on a linear axis; on a log axis the same "
          "interpolation between log(low[j]) and log(high[j]), then exp.",
 ))
@@ -169,23 +178,25 @@ def _kfold_visible() -> list[Case]:
              hint="Spread the remainder over the first folds: 10 = 3 + 3 + 2 + 2, so fold 2 holds samples 6 and 7."),
         Case((23, 4, 1), label="23 samples, 4 folds, a middle fold",
              hint="Sizes 6, 6, 6, 5: fold 1 holds samples 6 to 11; the training indices are all the others, in order."),
+        *_kfold_cases(cases.fixed_rng()),
     ]
 
 
-def _kfold_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = []
+def _kfold_cases(rng: np.random.Generator) -> list[Case]:
+    """Random n (4 to 62) and k (2 to 7): n a multiple of k or not, a random fold, the first and the last."""
+    out = []
     for label in ("n a multiple of k", "n not a multiple of k", "n not a multiple of k",
                   "the last fold", "the first fold"):
         k = int(rng.integers(2, 8))
         n = k * int(rng.integers(2, 9)) + (0 if label == "n a multiple of k" else int(rng.integers(1, k)))
         fold = {"the last fold": k - 1, "the first fold": 0}.get(label, int(rng.integers(0, k)))
-        cases.append(Case((n, k, fold), label=label))
-    return cases
+        out.append(Case((n, k, fold), label=label))
+    return out
 
 
 register(Exercise(
     id="07.kfold", function="kfold_split", reference=kfold_split,
-    visible=_kfold_visible, hidden=_kfold_hidden, rtol=0.0, atol=0.0,
+    visible=_kfold_visible, hidden=_kfold_cases, rtol=0.0, atol=0.0,
     forbidden=("sklearn.model_selection.KFold", "sklearn.model_selection._split.KFold"),
     hint="Fold f is one contiguous block; the first n % k folds hold n // k + 1 samples, the others n // k. "
          "Return (train, val), both sorted integer arrays.",
@@ -222,7 +233,6 @@ def _ei_case(rng, n, label, hint="", with_zero=False, xi=None):
 
 
 def _ei_visible() -> list[Case]:
-    rng = np.random.default_rng(74)
     return [
         Case((np.array([0.0]), np.array([1.0]), 0.0), label="mu = best, sigma = 1: EI = phi(0) = 0.3989",
              hint="With no expected gain, EI = sigma * phi(0) = 1 / sqrt(2 pi): the chance of landing below best."),
@@ -233,25 +243,25 @@ def _ei_visible() -> list[Case]:
              label="sigma = 0: EI is max(best - mu, 0), also at the best point itself (mu = best)",
              hint="Where sigma is 0 the outcome is certain: return max(best - xi - mu, 0) there. At mu = best, "
                   "sigma = 0 the formula computes 0 / 0 = nan: do not divide by a zero sigma."),
-        _ei_case(rng, 6, "random mu and sigma"),
-        _ei_case(rng, 5, "xi > 0 asks for a gain of at least xi", xi=0.1,
-                 hint="xi lowers the bar to beat: the gain is best - xi - mu."),
+        *_ei_cases(cases.fixed_rng()),
     ]
 
 
-def _ei_hidden(rng: np.random.Generator) -> list[Case]:
+def _ei_cases(rng: np.random.Generator) -> list[Case]:
+    """Random mu and sigma, some points with sigma = 0 (one of them at mu = best), and a random xi > 0."""
     return [
         _ei_case(rng, int(rng.integers(3, 30)), "random mu and sigma"),
         _ei_case(rng, int(rng.integers(3, 30)), "random mu and sigma"),
-        _ei_case(rng, int(rng.integers(3, 12)), "sigma = 0 at some points", with_zero=True),
+        _ei_case(rng, int(rng.integers(3, 12)), "sigma = 0 at some points, one of them at mu = best",
+                 with_zero=True),
         _ei_case(rng, int(rng.integers(3, 12)), "xi > 0 asks for a gain of at least xi",
-                 xi=float(rng.uniform(0.01, 0.3))),
+                 xi=float(rng.uniform(0.01, 0.3)), hint="xi raises the bar to beat: the gain is best - xi - mu."),
     ]
 
 
 register(Exercise(
     id="07.ei", function="expected_improvement", reference=expected_improvement,
-    visible=_ei_visible, hidden=_ei_hidden, rtol=1e-7, atol=1e-10,
+    visible=_ei_visible, hidden=_ei_cases, rtol=1e-7, atol=1e-10,
     hint="gain = best - xi - mu; z = gain / sigma; EI = gain * Phi(z) + sigma * phi(z), and max(gain, 0) "
          "where sigma = 0. Phi(z) = (1 + erf(z / sqrt(2))) / 2.",
 ))
