@@ -253,7 +253,8 @@ def _ei_cases(rng: np.random.Generator) -> list[Case]:
         _ei_case(rng, int(rng.integers(3, 30)), "random mu and sigma"),
         _ei_case(rng, int(rng.integers(3, 30)), "random mu and sigma"),
         _ei_case(rng, int(rng.integers(3, 12)), "sigma = 0 at some points, one of them at mu = best",
-                 with_zero=True),
+                 with_zero=True,
+                 hint="Where sigma is 0 return max(best - xi - mu, 0), without dividing by the zero sigma."),
         _ei_case(rng, int(rng.integers(3, 12)), "xi > 0 asks for a gain of at least xi",
                  xi=float(rng.uniform(0.01, 0.3)), hint="xi raises the bar to beat: the gain is best - xi - mu."),
     ]
