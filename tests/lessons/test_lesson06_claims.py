@@ -109,11 +109,11 @@ def test_early_stopping(lesson, runs):
 
 
 def test_augmentation(lesson, runs):
-    """Section 5: gentle helps, integer shifts do not (<= +1 point), the articles' settings fall below 75%."""
+    """Section 5: gentle helps, integer shifts help less than gentle, the articles' settings fall below 75%."""
     shifted, gentle, articles = (runs.aug[name]["val_acc"][-1] for name in lesson["AUGMENTATIONS"])
     base = runs.base["val_acc"][-1]
     assert gentle > base, (gentle, base)
-    assert shifted < base + 0.01, (shifted, base)
+    assert shifted < gentle, (shifted, gentle)
     assert articles < 0.75, articles
 
 
@@ -122,14 +122,22 @@ def test_normalisation(runs):
     raw = runs.norm["raw 0..16"]["train_loss"][-1]
     assert not raw < 1.0, raw
     assert runs.norm["[0, 1]"]["train_loss"][-1] < 0.05 and runs.norm["standardised"]["train_loss"][-1] < 0.05
-    assert runs.norm["standardised"]["val_acc"][-1] > runs.norm["[0, 1]"]["val_acc"][-1] - 0.03
 
 
-def test_all_together(lesson, runs):
-    """Section 7: the gap closes by >= 1.5 points and validation accuracy rises by >= 1.5 points."""
-    gap = lesson["gap"]
-    assert gap(runs.together) <= gap(runs.base) - 1.5, (gap(runs.together), gap(runs.base))
-    assert runs.together["val_acc"][-1] >= runs.base["val_acc"][-1] + 0.015
+def test_all_together_on_average_over_five_subsets(lesson):
+    """Section 7: over seeds 0-4 the cures together close the gap and raise validation accuracy by >= 2 points
+    on average (not on every subset: the prose says so, and seed 4 is one where they do not help)."""
+    fit, gap = lesson["fit"], lesson["gap"]
+    gentle = lesson["AUGMENTATIONS"]["gentle: rotation 10°, shift 7%"]
+    closed, gained = [], []
+    for seed in range(5):
+        split = lesson["small_split"](lesson["DIGITS"], seed)
+        base = fit(split, seed=seed)[1]
+        together = fit(split, seed=seed, p=lesson["P_DROP"], l2=lesson["L2"], augment=gentle)[1]
+        closed.append(gap(base) - gap(together))
+        gained.append(100 * (together["val_acc"][-1] - base["val_acc"][-1]))
+    assert np.mean(closed) >= 2 and np.mean(gained) >= 2, (closed, gained)
+    assert min(closed) <= 0 or min(gained) <= 0, "the prose says the cures do not help on one subset: update it"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
