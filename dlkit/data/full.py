@@ -65,6 +65,9 @@ CIFAR10_FILE = dl.RemoteFile(
     "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce", 170_498_071,
     "CIFAR-10, python version")
 
+#: Training and test images in the real CIFAR-10 (a test on small files in its format changes this).
+CIFAR10_COUNTS = (50_000, 10_000)
+
 IMDB_FILE = dl.RemoteFile(
     "aclImdb_v1.tar.gz", "imdb",
     ("https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
@@ -184,8 +187,9 @@ def load_cifar10(full: bool | None = None, seed: int = 0, *, val_size: float = V
         return _digits_stand_in("cifar10", "CIFAR-10", 3, seed)
     path = dl.fetch(CIFAR10_FILE, **fetch_options)
     parsed = formats.read_cifar10(path)
-    if parsed["X_train"].shape[0] != 50_000 or parsed["X_test"].shape[0] != 10_000:
-        raise formats.FormatError(f"CIFAR-10 must have 50000 + 10000 images, got {parsed['X_train'].shape[0]} "
+    n_train, n_test = CIFAR10_COUNTS
+    if parsed["X_train"].shape[0] != n_train or parsed["X_test"].shape[0] != n_test:
+        raise formats.FormatError(f"CIFAR-10 must have {n_train} + {n_test} images, got {parsed['X_train'].shape[0]} "
                                   f"+ {parsed['X_test'].shape[0]}. Delete {path}.")
     to_float = lambda images: np.divide(images, 255, dtype=np.float32)  # noqa: E731 (one copy)
     return _image_splits("CIFAR-10", to_float(parsed["X_train"]), parsed["y_train"], to_float(parsed["X_test"]),

@@ -417,7 +417,8 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
     Formula: :math:`\text{out}[n, c, y, x] = \max_{i, j} x_{pad}[n, c, y s_h + i, x s_w + j]`.
 
     Returns ``(out, cache)``; the cache remembers which entry of each window won
-    (the first one on ties, as torch).
+    (the first one on ties, as torch; always a real entry, never padding, even when
+    every real entry of the window is -inf).
 
     Example::
 
@@ -430,6 +431,13 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
     flat = _windows(_pad(x, ph, pw, -np.inf), kh, kw, sh, sw).reshape(n, c, kh * kw, ho, wo)
     argmax = flat.argmax(axis=2)
     out = np.take_along_axis(flat, argmax[:, :, None], axis=2)[:, :, 0]
+    if ph or pw:
+        # A window whose real entries are all -inf ties with its padding; the winner must be a real
+        # entry (as in torch), so take the first real entry equal to the maximum (NaN: the first NaN).
+        real = _pad(np.ones((1, 1, *x.shape[2:]), dtype=bool), ph, pw, False)
+        real = _windows(real, kh, kw, sh, sw).reshape(1, 1, kh * kw, ho, wo)
+        wins = np.where(np.isnan(out)[:, :, None], np.isnan(flat), flat == out[:, :, None])
+        argmax = (wins & real).argmax(axis=2)
     return out, PoolCache(x.shape, x.dtype, (kh, kw), (sh, sw), (ph, pw), argmax)
 
 

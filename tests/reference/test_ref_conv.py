@@ -231,6 +231,22 @@ def test_max_pool_sends_ties_to_the_first_entry_like_torch():
     np.testing.assert_array_equal(dx[0, 0], [[1, 0], [0, 0]])
 
 
+@pytest.mark.parametrize("stride", [1, 2])
+def test_max_pool_routes_an_all_minus_inf_window_to_a_real_entry_like_torch(stride):
+    # windows next to the padding whose real entries are all -inf tie with the padding; torch picks a real entry
+    x = np.array([[[[-np.inf, 1.0, 2.0], [-np.inf, 0.0, np.nan], [0.0, -np.inf, -np.inf]]]])
+    x = np.concatenate([x, np.full_like(x, -np.inf)], axis=1)       # a second channel entirely -inf
+    out, cache = conv.max_pool2d_forward(x, 2, stride=stride, padding=1)
+    dout = np.arange(1.0, out.size + 1).reshape(out.shape)
+    dx = conv.max_pool2d_backward(dout, cache)
+    xt = t(x, True)
+    out_t = F.max_pool2d(xt, 2, stride=stride, padding=1)
+    out_t.backward(t(dout))
+    np.testing.assert_array_equal(out, out_t.detach().numpy())
+    np.testing.assert_array_equal(dx, xt.grad.numpy())
+    assert dx.sum() == dout.sum()                                    # no gradient is lost in the padding
+
+
 @pytest.mark.parametrize("kind", ["max", "avg"])
 def test_pooling_leaves_its_inputs_unchanged(kind):
     forward = conv.max_pool2d_forward if kind == "max" else conv.avg_pool2d_forward
