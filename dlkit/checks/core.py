@@ -109,6 +109,9 @@ class Exercise:
             float32 result has lost digits), float32 in may come back float32 or
             float64. A lower precision, or integers, fail with a message that
             says so. State it in the exercise text.
+        keep_dtype: stricter than ``keep_precision``: every returned array has
+            exactly the float inputs' dtype (float32 in, float32 out). State it in
+            the exercise text.
         hint: the general hint shown with any failure.
         kind: ``"function"``, ``"model"`` or ``"value"`` (see above).
         score: ``score(case, output) -> Verdict`` rates an answer instead of comparing it
@@ -128,6 +131,7 @@ class Exercise:
     kind: str = "function"
     score: Callable[[Case, tuple], "Verdict"] | None = None
     keep_precision: bool = False
+    keep_dtype: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -245,15 +249,18 @@ def call_student(exercise: Exercise, fn: Callable[..., Any], case: Case) -> Outc
         output = to_plain(result)
     except TypeError as exc:
         return Outcome(None, str(exc), mutated)
-    if exercise.keep_precision and exercise.kind == "function":
-        problem = _precision_problem(pristine, result)
+    if (exercise.keep_precision or exercise.keep_dtype) and exercise.kind == "function":
+        problem = _precision_problem(pristine, result, exact=exercise.keep_dtype)
         if problem:
             return Outcome(None, problem, mutated)
     return Outcome(output, None, mutated)
 
 
-def _precision_problem(inputs: tuple[tuple, dict], result: Any) -> str:
-    """Why a returned array is less precise than the float array inputs (or not float at all), or ""."""
+def _precision_problem(inputs: tuple[tuple, dict], result: Any, *, exact: bool = False) -> str:
+    """Why a returned array is less precise than the float array inputs (or not float at all), or "".
+
+    With ``exact``, any float dtype other than the inputs' is a problem too.
+    """
     floats = [a.dtype for a in (*inputs[0], *inputs[1].values())
               if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
     if not floats:
@@ -273,6 +280,9 @@ def _precision_problem(inputs: tuple[tuple, dict], result: Any) -> str:
         if kind != "f" or size < want.itemsize:
             return (f"returned {got} values for {want} inputs, which loses precision; compute in the "
                     f"inputs' dtype ({want}) rather than converting to a smaller one")
+        if exact and size != want.itemsize:
+            return (f"returned {got} values for {want} inputs; the result must keep the inputs' dtype "
+                    f"({want}): create it with the input's dtype (np.zeros_like, or dtype=x.dtype)")
     return ""
 
 

@@ -310,6 +310,16 @@ def test_an_output_less_precise_than_the_input_fails_with_a_clear_message():
     assert _outcome("01.relu", lambda x: np.maximum(x, 0).astype(np.float64), x32).error is None  # more precise: fine
 
 
+def test_keep_dtype_wants_exactly_the_inputs_float_dtype():
+    import dataclasses
+
+    relu = dataclasses.replace(checks.get("01.relu"), keep_precision=False, keep_dtype=True)
+    x32 = np.array([[1.0, -2.0]], dtype=np.float32)
+    wider = core.call_student(relu, lambda x: np.maximum(x, 0).astype(np.float64), core.Case((x32,)))
+    assert "must keep the inputs' dtype (float32)" in wider.error
+    assert core.call_student(relu, lambda x: np.maximum(x, 0), core.Case((x32,))).error is None
+
+
 def test_an_exact_function_gets_no_tolerance():
     with pytest.raises(checks.CheckFailed, match="off by"):
         checks.run("01.relu", lambda x: np.maximum(x, 0) + 1e-12 * (x > 0))
