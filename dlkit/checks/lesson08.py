@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlkit.checks import cases
 from dlkit.checks.core import Case, Exercise, accuracy_at_least, register
 from dlkit.reference import conv
 
 #: Exercise 4 passes at this test accuracy; the solution's CNN gets 98.9 to 100% over four seeds.
 DIGITS_TARGET = 0.97
+
+#: The one label of exercise 4's cases, visible (the whole test split) and hidden (a new selection of it).
+HELD_OUT_DIGITS = "held-out test digits, which training never touches"
 
 #: The digits split the lesson uses; its test part is what exercise 4 is scored on.
 DIGITS_SEED = 0
@@ -51,24 +55,26 @@ def _size_visible() -> list[Case]:
         Case((7, 3), {"stride": 2}, label="a stride that does not divide evenly rounds down: 7, kernel 3, stride 2 -> 3",
              hint="A window that would run past the edge is not taken: floor((size + 2p - k) / s) + 1, with //."),
         Case((5, 5), label="kernel as large as the input: one position"),
+        *_size_cases(cases.fixed_rng()),
     ]
 
 
-def _size_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = []
+def _size_cases(rng: np.random.Generator) -> list[Case]:
+    """The drawn cases, visible (``cases.fixed_rng()``) and hidden (the grader's rng) alike."""
+    out = []
     for _ in range(6):
         k = int(rng.integers(1, 8))
         p = int(rng.integers(0, 4))
         s = int(rng.integers(1, 5))
         size = int(rng.integers(max(1, k - 2 * p), 70))
-        cases.append(Case((size, k), {"stride": s, "padding": p}, label="random size, kernel, stride and padding"))
-    cases.append(Case((int(rng.integers(10, 50)) * 2 + 1, 3), {"stride": 2}, label="a stride that does not divide evenly"))
-    return cases
+        out.append(Case((size, k), {"stride": s, "padding": p}, label="random size, kernel, stride and padding"))
+    out.append(Case((int(rng.integers(10, 50)) * 2 + 1, 3), {"stride": 2}, label="a stride that does not divide evenly"))
+    return out
 
 
 register(Exercise(
     id="08.output_size", function="conv_output_size", reference=conv_output_size,
-    visible=_size_visible, hidden=_size_hidden, rtol=0.0, atol=0.0,
+    visible=_size_visible, hidden=_size_cases, rtol=0.0, atol=0.0,
     forbidden=("dlkit.reference.conv.conv_output_size", "dlkit.reference.conv.conv2d_output_shape"),
     hint="out = floor((size + 2 * padding - kernel_size) / stride) + 1, computed with integer division //.",
 ))
@@ -104,25 +110,27 @@ def _conv_visible() -> list[Case]:
                         "(p, p), (p, p)))."),
         _conv_case(rng, 2, 1, 7, 8, 2, 3, 2, 1, "stride 2 with padding 1: 7x8 becomes 4x4",
                    hint="With stride s the window at output (i, j) starts at input (i * s, j * s)."),
+        *_conv_cases(cases.fixed_rng()),
     ]
 
 
-def _conv_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = []
+def _conv_cases(rng: np.random.Generator) -> list[Case]:
+    """The drawn cases, visible (``cases.fixed_rng()``) and hidden (the grader's rng) alike."""
+    out = []
     for _ in range(4):
         k = int(rng.choice([1, 2, 3, 5]))
         p = int(rng.integers(0, 3))
         h, w_ = int(rng.integers(max(k, 3), 10)), int(rng.integers(max(k, 3), 10))
-        cases.append(_conv_case(rng, int(rng.integers(1, 4)), int(rng.integers(1, 4)), h, w_, int(rng.integers(1, 5)),
-                                k, int(rng.integers(1, 3)), p, "random images, filters, stride and padding"))
-    cases.append(_conv_case(rng, 2, 3, 6, 6, 4, 3, 1, 0, "several channels in and out, no padding"))
-    cases.append(_conv_case(rng, 1, 2, 9, 7, 3, 3, 2, 1, "stride 2 with padding 1"))
-    return cases
+        out.append(_conv_case(rng, int(rng.integers(1, 4)), int(rng.integers(1, 4)), h, w_, int(rng.integers(1, 5)),
+                              k, int(rng.integers(1, 3)), p, "random images, filters, stride and padding"))
+    out.append(_conv_case(rng, 2, 3, 6, 6, 4, 3, 1, 0, "several channels in and out, no padding"))
+    out.append(_conv_case(rng, 1, 2, 9, 7, 3, 3, 2, 1, "stride 2 with padding 1"))
+    return out
 
 
 register(Exercise(
     id="08.conv2d", function="conv2d", reference=conv2d,
-    visible=_conv_visible, hidden=_conv_hidden, rtol=1e-9, atol=1e-10,
+    visible=_conv_visible, hidden=_conv_cases, rtol=1e-9, atol=1e-10,
     forbidden=_CONV_DONE_FOR_YOU,
     hint="Pad x, take every kh x kw window (np.lib.stride_tricks.sliding_window_view, then [..., ::s, ::s]), "
          "and contract the windows with w over (channel, kh, kw) in one np.einsum or tensordot; add b[f].",
@@ -164,24 +172,26 @@ def _pool_visible() -> list[Case]:
                    hint="An entry that wins several windows receives the sum of their gradients: use +=, not =."),
         _pool_case(rng, rng.normal(size=(1, 2, 5, 7)), 2, None, "5x7 with 2x2 windows: the last row and column are "
                    "never pooled and get zero gradient"),
+        *_pool_cases(cases.fixed_rng()),
     ]
 
 
-def _pool_hidden(rng: np.random.Generator) -> list[Case]:
-    cases = []
+def _pool_cases(rng: np.random.Generator) -> list[Case]:
+    """The drawn cases, visible (``cases.fixed_rng()``) and hidden (the grader's rng) alike."""
+    out = []
     for _ in range(3):
         k = int(rng.integers(2, 4))
         shape = (int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(k, 9)), int(rng.integers(k, 9)))
-        cases.append(_pool_case(rng, rng.normal(size=shape), k, None, "random images, stride = kernel size"))
-    cases.append(_pool_case(rng, _ties(rng, (2, 2, 6, 6)), 2, None, "ties"))
-    cases.append(_pool_case(rng, _ties(rng, (1, 1, 7, 7), 2), 3, 2, "ties in overlapping windows"))
-    cases.append(_pool_case(rng, rng.normal(size=(1, 3, 6, 7)), 3, 1, "overlapping windows"))
-    return cases
+        out.append(_pool_case(rng, rng.normal(size=shape), k, None, "random images, stride = kernel size"))
+    out.append(_pool_case(rng, _ties(rng, (2, 2, 6, 6)), 2, None, "ties"))
+    out.append(_pool_case(rng, _ties(rng, (1, 1, 7, 7), 2), 3, 2, "ties in overlapping windows"))
+    out.append(_pool_case(rng, rng.normal(size=(1, 3, 6, 7)), 3, 1, "overlapping windows"))
+    return out
 
 
 register(Exercise(
     id="08.maxpool", function="max_pool2d", reference=max_pool2d,
-    visible=_pool_visible, hidden=_pool_hidden, rtol=1e-12, atol=1e-12,
+    visible=_pool_visible, hidden=_pool_cases, rtol=1e-12, atol=1e-12,
     forbidden=_POOL_DONE_FOR_YOU,
     hint="out[n, c, i, j] = max of the window starting at (i * s, j * s); in the backward pass add dout[n, c, i, j] "
          "to the first position (np.argmax) of that window's maximum. Return (out, dx), dx shaped like x.",
@@ -204,13 +214,13 @@ def held_out_digits() -> tuple[np.ndarray, np.ndarray]:
 
 def _digits_visible() -> list[Case]:
     X, y = held_out_digits()
-    return [Case((X,), secret=y, label="the test digits, which training never touches")]
+    return [Case((X,), secret=y, label=HELD_OUT_DIGITS)]
 
 
 def _digits_hidden(rng: np.random.Generator) -> list[Case]:
     X, y = held_out_digits()
     pick = rng.permutation(len(y))[: 2 * len(y) // 3]
-    return [Case((X[pick],), secret=y[pick], label="two thirds of the test digits, in a new order")]
+    return [Case((X[pick],), secret=y[pick], label=HELD_OUT_DIGITS)]
 
 
 register(Exercise(
