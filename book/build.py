@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import sys
@@ -206,7 +207,19 @@ def build(out: Path = DEFAULT_OUT, *, repo: Path = REPO, clean: bool = False, qu
             "-D", f"nb_execution_cache_path={out / 'jupyter_cache'}", str(out / "src"), str(html)]
     if quiet:
         args.insert(0, "-q")
-    if build_main(args) != 0:
+    # The kernels that execute the lessons inherit this process's environment. A headless
+    # MPLBACKEND (the test suite sets Agg) would keep matplotlib's inline backend from showing
+    # the figures a cell draws without returning them, so the pages would lose those figures.
+    saved = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    try:
+        status = build_main(args)
+    finally:
+        if saved is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = saved
+    if status != 0:
         raise BookError("Sphinx reported errors (above): fix them, e.g. a broken link or a failing cell.")
     return html
 
