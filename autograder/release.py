@@ -14,6 +14,7 @@ stamped cells are recomputed.
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -58,12 +59,26 @@ def stamp_release(nb, notebook_path: str, ref: str | None = None) -> list[int]:
     return changed
 
 
+def _generate_each(lessons: list[str], out: Path, source_root: Path) -> dict[str, Path]:
+    """Generate every lesson into its own folder under ``out``, a few nbgrader processes at a time.
+
+    Each lesson is one ``nbgrader generate_assignment`` process with its own scratch
+    course, so they are independent; most of each one's time is nbgrader's start-up.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, min(len(lessons), os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:
+        futures = {lesson: pool.submit(generate, lesson, out / lesson, source_root=source_root)
+                   for lesson in lessons}
+        return {lesson: future.result() for lesson, future in futures.items()}
+
+
 def release(lessons: list[str], *, lessons_root: Path = LESSONS, source_root: Path = SOLUTIONS) -> list[Path]:
     """Regenerate ``lessons_root/<lesson>`` for each lesson (replacing what was there)."""
     written = []
-    for lesson in lessons:
-        with tempfile.TemporaryDirectory(prefix="dlkit-release-out-") as tmp:
-            generated = generate(lesson, Path(tmp), source_root=source_root)
+    with tempfile.TemporaryDirectory(prefix="dlkit-release-out-") as tmp:
+        for lesson, generated in _generate_each(lessons, Path(tmp), source_root).items():
             target = lessons_root / lesson
             if target.exists():
                 shutil.rmtree(target)
@@ -75,9 +90,8 @@ def release(lessons: list[str], *, lessons_root: Path = LESSONS, source_root: Pa
 def differences(lessons: list[str], *, lessons_root: Path = LESSONS, source_root: Path = SOLUTIONS) -> dict[str, list[str]]:
     """For each stale lesson, the files that differ from a fresh generation (empty dict: in sync)."""
     stale: dict[str, list[str]] = {}
-    for lesson in lessons:
-        with tempfile.TemporaryDirectory(prefix="dlkit-release-check-") as tmp:
-            generated = generate(lesson, Path(tmp), source_root=source_root)
+    with tempfile.TemporaryDirectory(prefix="dlkit-release-check-") as tmp:
+        for lesson, generated in _generate_each(lessons, Path(tmp), source_root).items():
             committed = lessons_root / lesson
             if not committed.is_dir():
                 stale[lesson] = [f"{committed} is missing"]
