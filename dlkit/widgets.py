@@ -43,15 +43,22 @@ WIDGETS_ENV = "DLKIT_WIDGETS"
 def live_frontend() -> bool:
     """Whether the notebook is shown by a frontend that runs widgets, so the live explorer should be sent.
 
-    JupyterLab and Notebook 7 (ipywidgets 8) open the ``jupyter.widget.control``
-    comm as soon as they connect to the kernel; Colab is recognised by its
-    module. nbconvert, nbclient and the book build open nothing, so they get
-    the static picture. ``DLKIT_WIDGETS=live`` or ``static`` overrides this.
+    A kernel that a Jupyter server started for a notebook (JupyterLab,
+    Notebook 7, anything on jupyter_server) has ``JPY_SESSION_NAME`` in its
+    environment; Colab is recognised by its module; another frontend that
+    runs widgets (VS Code, say) is recognised once it has opened ipywidgets'
+    ``jupyter.widget.control`` comm. nbconvert, nbclient and the book build
+    start kernels of their own with none of these, so they get the static
+    picture. ``DLKIT_WIDGETS=live`` or ``static`` overrides this.
+
+    The control comm alone is not enough: JupyterLab opens it when it connects
+    to the kernel, which is before the first cell has imported ipywidgets, so
+    in a fresh kernel the comm is refused and only a reconnection opens it.
     """
     forced = os.environ.get(WIDGETS_ENV, "").strip().lower()
     if forced in ("live", "static"):
         return forced == "live"
-    if "google.colab" in sys.modules:
+    if "google.colab" in sys.modules or os.environ.get("JPY_SESSION_NAME"):
         return True
     return getattr(widgets.Widget, "_control_comm", None) is not None
 

@@ -90,7 +90,8 @@ def lab(tmp_path_factory):
     # Open the notebook with its own kernel rather than asking which one (a dialog a script would have to answer).
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True)
-    tracker.write_text(json.dumps({"autoStartDefaultKernel": True}))
+    # Every cell in the page (no windowing), so the test can read every prompt without scrolling.
+    tracker.write_text(json.dumps({"autoStartDefaultKernel": True, "windowingMode": "none"}))
     log = open(home / "lab.log", "w")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home / "work")
     base = f"http://127.0.0.1:{port}"
@@ -137,29 +138,35 @@ def _wait(page, screenshot, expression, **kwargs):
         page.wait_for_function(expression, **kwargs)
     except PlaywrightTimeout:
         page.screenshot(path=screenshot)
-        print(page.evaluate("() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent)"))
+        print(page.evaluate("() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent)"))
         raise
 
 
 STATE = """() => {
-    const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]
+    const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
         .map(e => e.textContent);
-    return {pending: prompts.findIndex(t => !/\\[\\d+\\]/.test(t)), running: prompts.some(t => t.includes('*')),
-            busy: !!document.querySelector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="busy"]')};
+    return {shown: prompts.length, pending: prompts.findIndex(t => !/\\[\\d+\\]/.test(t)),
+            running: prompts.some(t => t.includes('*')),
+            busy: !!document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status="busy"]')};
 }"""
 
 
-def _run_all(page, notebook, screenshot, timeout: float = 240) -> None:
+def _run_all(page, notebook, screenshot, code_cells: int, timeout: float = 240) -> None:
     """Run every code cell from the Run menu, as a student would.
 
-    A kernel that is still settling (just started, its websocket reconnecting)
-    can drop queued cells without a word; when nothing runs and cells are left,
-    this starts again from the first one not run ("Run Selected Cell and All Below").
+    Done when all ``code_cells`` prompts show an execution count: a notebook
+    still being drawn shows fewer prompts, none of them pending. A kernel that
+    is still settling (just started, its websocket reconnecting) can drop
+    queued cells without a word; when nothing runs and cells are left, this
+    starts again from the first one not run ("Run Selected Cell and All Below").
     """
     deadline = time.monotonic() + timeout
     command = "Run All Cells"
     while time.monotonic() < deadline:
         state = page.evaluate(STATE)
+        if state["shown"] < code_cells:
+            page.wait_for_timeout(500)
+            continue
         if state["pending"] < 0:
             return
         if state["running"] or state["busy"]:
@@ -177,7 +184,9 @@ def _run_all(page, notebook, screenshot, timeout: float = 240) -> None:
 
 @pytest.mark.parametrize("name", _widget_lessons())
 def test_widgets_and_live_plot_render_and_respond(lab, chromium, artifacts, name):
-    (lab["work"] / f"{name}.ipynb").write_text(json.dumps(_lab_notebook(name)))
+    notebook_json = _lab_notebook(name)
+    (lab["work"] / f"{name}.ipynb").write_text(json.dumps(notebook_json))
+    code_cells = sum(c["cell_type"] == "code" for c in notebook_json["cells"])
     page = chromium.new_page()
     outside = []
 
@@ -190,22 +199,31 @@ def test_widgets_and_live_plot_render_and_respond(lab, chromium, artifacts, name
             route.abort()
 
     page.route("**/*", only_local)
-    page.goto(f"{lab['base']}/lab/tree/{name}.ipynb?token={lab['token']}")
-    notebook = page.locator(".jp-NotebookPanel")
+    # A workspace of its own: otherwise JupyterLab reopens the previous lesson's tab, hidden behind this one.
+    page.goto(f"{lab['base']}/lab/workspaces/{name}/tree/{name}.ipynb?token={lab['token']}")
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     notebook.locator(".jp-Cell").first.wait_for(timeout=90_000)
     _wait(page, artifacts / f"lab-{name}-kernel.png",    # the kernel has started and answered
-          "() => document.querySelector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status=\"idle\"]')",
+          "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status=\"idle\"]')",
           timeout=90_000)
     assert not page.get_by_role("menuitem", name="Nbgrader").count()
     assert not page.get_by_text("Would you like to receive official Jupyter news?").count()
 
-    _run_all(page, notebook, artifacts / f"lab-{name}-run-all.png")
+    _run_all(page, notebook, artifacts / f"lab-{name}-run-all.png", code_cells)
     errors = notebook.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
     tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
     assert not tracebacks, tracebacks[0][-2000:]
 
     # the explorer: a live widget (not its static picture) with sliders and a figure
     explorer = notebook.locator(".jp-OutputArea-output .widget-vbox").first
+    try:
+        explorer.wait_for(state="visible", timeout=90_000)   # its view drawn, not only attached
+    except Exception:
+        page.screenshot(path=artifacts / f"lab-{name}-no-widget.png", full_page=True)
+        shown = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output')]
+            .filter(o => /explorer|widget|Loading/i.test(o.outerHTML)).map(o => o.outerHTML.slice(0, 600))""")
+        pytest.fail(f"no live explorer widget in the notebook; outputs that mention one: {shown}\n"
+                    f"JupyterLab's log: {lab['log'].read_text()[-3000:]}")
     explorer.scroll_into_view_if_needed()
     picture = explorer.locator("img.widget-image")
     picture.wait_for(timeout=30_000)

@@ -62,6 +62,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 def test_static_viewers_get_the_picture_and_live_frontends_the_widget(monkeypatch):
     monkeypatch.delenv(widgets.WIDGETS_ENV, raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     ex = widgets.activation_explorer("tanh")
     data, metadata = ex._repr_mimebundle_()
     assert WIDGET_VIEW not in data  # no frontend has opened the widget control comm here (as under nbconvert)
@@ -79,3 +80,17 @@ def test_static_viewers_get_the_picture_and_live_frontends_the_widget(monkeypatc
     monkeypatch.setattr(ipywidgets.Widget, "_control_comm", None)
     monkeypatch.setenv(widgets.WIDGETS_ENV, "live")
     assert widgets.live_frontend()
+
+
+def test_a_kernel_started_by_a_jupyter_server_gets_the_live_widget_before_any_control_comm(monkeypatch):
+    # JupyterLab opens the control comm when it connects, before a cell has imported ipywidgets, so a fresh
+    # kernel has none; what marks a server-started kernel is the session name the server puts in its environment.
+    monkeypatch.delenv(widgets.WIDGETS_ENV, raising=False)
+    monkeypatch.setattr(ipywidgets.Widget, "_control_comm", None)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert not widgets.live_frontend()
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/student/01-neurons.ipynb")
+    assert widgets.live_frontend()
+    assert WIDGET_VIEW in widgets.activation_explorer("tanh")._repr_mimebundle_()[0]
+    monkeypatch.setenv(widgets.WIDGETS_ENV, "static")
+    assert not widgets.live_frontend()
