@@ -11,10 +11,17 @@ Faithful where it matters and affordable:
   ``.pth`` line), with a stand-in ``google.colab`` package.
 * The setup cell is the lesson's own; only the address it installs from is swapped for a wheel built from
   this checkout, and pip runs with ``--no-index`` semantics (PIP_NO_INDEX): the install is offline.
+
+Lesson 01 runs whole there. Every lesson has the same setup cell (tests/lessons checks it), so what
+differs between lessons on Colab is what they import: for every lesson, each module its cells import
+is imported in one simulated Colab after the same offline install (a lesson that needs a package
+neither Colab nor dlkit's requirements bring fails there). Running every lesson whole would execute
+each a fifth time per test session for no other finding.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -94,17 +101,28 @@ def colab_base(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def dlkit_wheel(tmp_path_factory) -> Path:
-    """A wheel of this checkout (as it is on disk), built offline."""
+    """A wheel of this checkout (as it is on disk), built offline.
+
+    Built from a copy of the tracked files: setuptools writes build/ and *.egg-info into the folder it
+    builds, so two pytest-xdist workers building from the checkout itself would trip over each other.
+    """
+    source = tmp_path_factory.mktemp("dlkit-source")
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        if (REPO / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
     out = tmp_path_factory.mktemp("wheel")
     _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out),
-          str(REPO)])
+          str(source)])
     (wheel,) = out.glob("dlkit-*.whl")
     return wheel
 
 
-@pytest.fixture()
-def colab(tmp_path, colab_base, monkeypatch):
+def _make_colab(root: Path, colab_base: Path, monkeypatch) -> dict:
     """A fresh venv over the base, a stand-in google.colab, and a kernel spec that imports it at start."""
+    root.mkdir(parents=True, exist_ok=True)
+    tmp_path = root
     venv = tmp_path / "colab"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     site = _site_packages(venv)
@@ -130,9 +148,55 @@ def colab(tmp_path, colab_base, monkeypatch):
     return {"python": python, "venv": venv, "cwd": tmp_path}
 
 
-@pytest.mark.parametrize("name", LESSONS)
-def test_the_setup_cell_installs_dlkit_on_colab_and_the_lesson_runs(colab, dlkit_wheel, name, record_property):
+@pytest.fixture()
+def colab(tmp_path, colab_base, monkeypatch):
+    return _make_colab(tmp_path, colab_base, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def colab_installed(tmp_path_factory, colab_base, dlkit_wheel):
+    """One simulated Colab where dlkit was installed as the setup cell does it (pip, offline, from the wheel)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        env = _make_colab(tmp_path_factory.mktemp("colab-installed"), colab_base, monkeypatch)
+        kernel_env = json.loads((env["cwd"] / "jupyter" / "kernels" / "colab-sim" / "kernel.json").read_text())["env"]
+        _run([env["python"], "-m", "pip", "install", "--quiet", f"dlkit @ {dlkit_wheel.as_uri()}"],
+             env={**os.environ, **kernel_env}, cwd=env["cwd"])
+        yield env
+
+
+def _imported_modules(name: str) -> set[str]:
+    """The top-level modules the code cells of lesson ``name`` import (IPython's ! and % lines left out)."""
     import nbformat
+
+    found = set()
+    for cell in nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_module_a_lesson_imports_is_there_on_colab_after_the_setup_cell(colab_installed, name):
+    modules = sorted(_imported_modules(name) - {"google"})
+    assert "dlkit" in modules, f"{name} does not import dlkit"
+    probe = "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
+    done = subprocess.run([colab_installed["python"], "-c", probe, *modules], capture_output=True, text=True,
+                          cwd=colab_installed["cwd"], env={k: v for k, v in os.environ.items()
+                                                            if k not in ("PYTHONPATH", "VIRTUAL_ENV")})
+    assert done.returncode == 0, (f"{name} imports {modules}; on Colab after its setup cell one is missing:\n"
+                                  f"{done.stderr[-2000:]}")
+
+
+def test_the_setup_cell_installs_dlkit_on_colab_and_the_lesson_runs(colab, dlkit_wheel, record_property):
+    import nbformat
+
+    name = LESSONS[0]
     from nbclient import NotebookClient
 
     nb = nbformat.read(REPO / "solutions" / name / f"{name}.ipynb", as_version=4)
