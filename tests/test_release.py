@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -17,17 +18,28 @@ from tests.helpers import tiny_lesson
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture()
-def course(tmp_path):
-    source, lessons = tmp_path / "solutions", tmp_path / "lessons"
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """The tiny lesson's source and its student version, generated once by nbgrader for this module."""
+    root = tmp_path_factory.mktemp("release")
+    source, lessons = root / "solutions", root / "lessons"
     tiny_lesson(source)
     lessons.mkdir()
-    return source, lessons
-
-
-def test_release_strips_solutions_and_hidden_tests(course):
-    source, lessons = course
     [out] = release(["99-tiny"], lessons_root=lessons, source_root=source)
+    return source, lessons, out
+
+
+@pytest.fixture()
+def course(released, tmp_path):
+    """A copy of the released tiny lesson that a test may change."""
+    source, lessons, _ = released
+    shutil.copytree(source, tmp_path / "solutions")
+    shutil.copytree(lessons, tmp_path / "lessons")
+    return tmp_path / "solutions", tmp_path / "lessons"
+
+
+def test_release_strips_solutions_and_hidden_tests(released):
+    _, _, out = released
     nb = nbformat.read(out / "99-tiny.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells)
     assert "np.maximum" not in text, "the solution leaked into the student version"
@@ -40,16 +52,14 @@ def test_release_strips_solutions_and_hidden_tests(course):
 
 def test_release_is_deterministic(course):
     source, lessons = course
-    release(["99-tiny"], lessons_root=lessons, source_root=source)
     first = (lessons / "99-tiny" / "99-tiny.ipynb").read_bytes()
+    assert differences(["99-tiny"], lessons_root=lessons, source_root=source) == {}   # a second generation
     release(["99-tiny"], lessons_root=lessons, source_root=source)
     assert (lessons / "99-tiny" / "99-tiny.ipynb").read_bytes() == first
-    assert differences(["99-tiny"], lessons_root=lessons, source_root=source) == {}
 
 
 def test_check_names_a_stale_lesson(course):
     source, lessons = course
-    release(["99-tiny"], lessons_root=lessons, source_root=source)
     path = source / "99-tiny" / "99-tiny.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells[0].source += "\n\nA new paragraph the student version does not have yet."
@@ -61,18 +71,29 @@ def test_check_names_a_stale_lesson(course):
 
 def test_check_notices_missing_and_extra_files(course):
     source, lessons = course
-    assert differences(["99-tiny"], lessons_root=lessons, source_root=source)["99-tiny"][0].endswith("is missing")
-    release(["99-tiny"], lessons_root=lessons, source_root=source)
     (lessons / "99-tiny" / "stray.txt").write_text("x")
-    assert any("stray.txt" in d for d in differences(["99-tiny"], lessons_root=lessons, source_root=source)["99-tiny"])
+    shutil.copytree(source / "99-tiny", source / "98-twin")
+    stale = differences(["98-twin", "99-tiny"], lessons_root=lessons, source_root=source)
+    assert stale["98-twin"][0].endswith("is missing")
+    assert any("stray.txt" in d for d in stale["99-tiny"])
 
 
-def test_committed_lessons_are_in_sync_with_solutions():
-    """The real repository: lessons/ is exactly what nbgrader generates from solutions/ now."""
+def test_every_lesson_folder_has_its_student_version():
     assert nbs.lesson_names(SOLUTIONS), "no lessons in solutions/"
-    proc = subprocess.run([sys.executable, "-m", "autograder", "release", "--check"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert nbs.lesson_names(LESSONS) == nbs.lesson_names(SOLUTIONS)
+
+
+@pytest.mark.parametrize("lesson", [pytest.param(name, marks=pytest.mark.xdist_group(name))
+                                    for name in nbs.lesson_names(SOLUTIONS)])
+def test_committed_lesson_is_in_sync_with_its_solution(lesson):
+    """The real repository: lessons/NN-slug is exactly what nbgrader generates from solutions/NN-slug now."""
+    assert differences([lesson]) == {}, f"lessons/{lesson} is stale: run `python -m autograder release {lesson}`"
+
+
+def test_check_cli_says_in_sync_for_a_current_lesson():
+    proc = subprocess.run([sys.executable, "-m", "autograder", "release", "--check", "01"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "in sync with solutions/ (1 lesson(s))" in proc.stdout, proc.stdout + proc.stderr
 
 
 def test_check_cli_exits_nonzero_on_unknown_lesson():

@@ -92,7 +92,9 @@ def grader_run(lesson: Lesson) -> dict:
 
 def nbgrader_run(lesson: Lesson) -> dict:
     def run() -> dict:
-        from autograder.nbgrader_course import Course, read_grades, released_notebooks
+        from nbgrader.api import Gradebook
+
+        from autograder.nbgrader_course import Course, released_notebooks
         from autograder.synthetic import fill
 
         course = Course(session_folder() / f"nbgrader-{lesson.name}", source_root=lesson.root / "solutions")
@@ -102,11 +104,15 @@ def nbgrader_run(lesson: Lesson) -> dict:
         course.submit("blank", lesson.name, released)
         course.autograde(lesson.name)
         feedback = course.feedback(lesson.name)
-        grades = read_grades(course.export())
+        # The scores as nbgrader's gradebook holds them (what `nbgrader export` writes out; the export
+        # itself is tested once, in tests/autograder, rather than started again for every lesson).
+        with Gradebook(f"sqlite:///{course.gradebook}") as gradebook:
+            grades = {student: {"score": gradebook.find_submission(lesson.name, student).score,
+                                "max_score": gradebook.find_submission(lesson.name, student).max_score}
+                      for student in ("full", "blank")}
         pages = {student: [p.read_text() for p in (feedback / student / lesson.name).glob("*.html")]
                  for student in ("full", "blank")}
-        return {"grades": {student: grades[(student, lesson.name)] for student in ("full", "blank")},
-                "feedback": pages}
+        return {"grades": grades, "feedback": pages}
 
     return once(content_key("nbgrader", lesson, lesson.source, lesson.checks_file), run)
 
