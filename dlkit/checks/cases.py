@@ -25,6 +25,11 @@ Case lists with fixed labels:
   log-softmax, normalisation): every axis in both its positive and negative
   spelling, 3-D inputs, wide-ranging slices, float32.
 
+Trained models (``kind="model"``):
+
+* :func:`held_out` the visible and hidden builders of a model scored on a
+  held-out set: the whole set visibly, a drawn two thirds of it hidden.
+
 Example (a lesson's check module)::
 
     from dlkit.checks import cases
@@ -39,7 +44,7 @@ Example (a lesson's check module)::
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -204,7 +209,36 @@ def along_axis(rng: np.random.Generator, *, scale: float = 3.0, wide: bool = Tru
     return cases
 
 
+def held_out(load: Callable[[], tuple[np.ndarray, np.ndarray]], label: str, *, share: float = 2 / 3):
+    """``(visible, hidden)`` case builders for a model scored on a held-out set ``load() -> (X, y)``.
+
+    The visible case is the whole set; the hidden one a random ``share`` of it, drawn
+    with the grader's generator, under the same fixed ``label``. The labels ``y`` go
+    in ``Case.secret``: the grader scores the model's outputs with them, and they never
+    reach the student's code.
+
+    Example::
+
+        visible, hidden = cases.held_out(held_out_digits, "held-out test digits, which training never touches")
+        register(Exercise(id="04.digits", function="digits_model", reference=None, kind="model",
+                          score=accuracy_at_least(0.95), visible=visible, hidden=hidden))
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share!r}")
+
+    def visible() -> list[Case]:
+        X, y = load()
+        return [Case((X,), secret=y, label=label)]
+
+    def hidden(rng: np.random.Generator) -> list[Case]:
+        X, y = load()
+        pick = rng.permutation(len(y))[: max(1, round(len(y) * share))]
+        return [Case((X[pick],), secret=y[pick], label=label)]
+
+    return visible, hidden
+
+
 __all__ = [
     "EXACT", "EXP_LIMIT", "F32_TOL", "FLOAT_DTYPES", "VISIBLE_SEED", "along_axis", "column_major", "elementwise",
-    "extremes", "fixed_rng", "normal", "shapes", "square", "tol", "wide_rows",
+    "extremes", "fixed_rng", "held_out", "normal", "shapes", "square", "tol", "wide_rows",
 ]

@@ -219,15 +219,7 @@ def held_out_digits() -> tuple[np.ndarray, np.ndarray]:
     return ds.X_test.astype(np.float32), ds.y_test.astype(np.int64)
 
 
-def _digits_visible() -> list[Case]:
-    X, y = held_out_digits()
-    return [Case((X,), secret=y, label=HELD_OUT_DIGITS)]
-
-
-def _digits_hidden(rng: np.random.Generator) -> list[Case]:
-    X, y = held_out_digits()
-    pick = rng.permutation(len(y))[: 2 * len(y) // 3]
-    return [Case((X[pick],), secret=y[pick], label=HELD_OUT_DIGITS)]
+_digits_visible, _digits_hidden = cases.held_out(held_out_digits, HELD_OUT_DIGITS)
 
 
 register(Exercise(

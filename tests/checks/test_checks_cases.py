@@ -103,3 +103,21 @@ def test_bad_arguments_say_what_was_wrong():
         cases.wide_rows(rng, 2, 1)
     assert cases.tol(np.float32) == cases.F32_TOL and cases.tol(np.float64) is None
     assert cases.tol(np.float32, exact=True) == cases.EXACT
+
+
+def test_held_out_shows_the_whole_set_and_hides_a_drawn_share_under_the_same_label():
+    X = np.arange(30, dtype=np.float32).reshape(15, 2)
+    y = np.arange(15) % 3
+    visible, hidden = cases.held_out(lambda: (X, y), "held-out points")
+    [shown] = visible()
+    assert shown.label == "held-out points" and np.array_equal(shown.args[0], X) and np.array_equal(shown.secret, y)
+    [one] = hidden(np.random.default_rng(1))
+    [two] = hidden(np.random.default_rng(2))
+    assert one.label == two.label == "held-out points"
+    assert len(one.secret) == len(two.secret) == 10
+    rows = {tuple(r) for r in one.args[0]}
+    assert all(tuple(r) in {tuple(x) for x in X} for r in rows)          # rows of the set, each with its own label
+    assert all(one.secret[i] == y[int(one.args[0][i, 0]) // 2] for i in range(10))
+    assert not np.array_equal(one.args[0], two.args[0])                  # the grader's seed draws which rows
+    with pytest.raises(ValueError, match="share"):
+        cases.held_out(lambda: (X, y), "x", share=0)
