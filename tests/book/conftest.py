@@ -107,6 +107,9 @@ def chromium():
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
             viewport={"width": 1280, "height": 900}, service_workers="block")
+        # The suite runs two workers on two cores: a page or a kernel may wait its turn for a CPU. Waits
+        # that end on a condition (an element, an idle network) get 90 s instead of playwright's 30 s.
+        context.set_default_timeout(90_000)
         try:
             yield context
         finally:

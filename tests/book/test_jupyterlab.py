@@ -226,7 +226,7 @@ def test_widgets_and_live_plot_render_and_respond(lab, chromium, artifacts, name
                     f"JupyterLab's log: {lab['log'].read_text()[-3000:]}")
     explorer.scroll_into_view_if_needed()
     picture = explorer.locator("img.widget-image")
-    picture.wait_for(timeout=30_000)
+    picture.wait_for(timeout=90_000)
     assert picture.evaluate("img => img.complete && img.naturalWidth > 100")
     slider = explorer.locator(".widget-slider").first
     readout = slider.locator(".widget-readout")
@@ -239,9 +239,9 @@ def test_widgets_and_live_plot_render_and_respond(lab, chromium, artifacts, name
     page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2, steps=5)
     page.mouse.up()
     page.wait_for_function("([r, v]) => r.textContent !== v", arg=[readout.element_handle(), before[0]],
-                           timeout=30_000)
+                           timeout=90_000)
     page.wait_for_function("([img, src]) => img.getAttribute('src') !== src && img.complete && img.naturalWidth > 100",
-                           arg=[picture.element_handle(), before[1]], timeout=30_000)
+                           arg=[picture.element_handle(), before[1]], timeout=90_000)
     page.screenshot(path=artifacts / f"lab-{name}-widget-moved.png")
 
     # the live plot: one picture, replaced in place at each of the 4 epochs
