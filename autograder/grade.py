@@ -487,6 +487,28 @@ def _fake_success(done: dict | None) -> bool:
     return any(_PASS_TEXT.search(str(c.get("text", ""))) for c in done.get("cells", []))
 
 
+def _pngs(figures) -> list[str]:
+    """The cell's figures that are what they claim: base64 of a PNG, within the harness's limits.
+
+    They come from the student's process (through the warden, which checked them too), so they
+    are checked again here before they reach a notebook that nbgrader turns into feedback pages.
+    """
+    import base64
+    import binascii
+
+    from autograder.harness import CELL_FIGURES, FIGURE_BYTES, PNG_SIGNATURE
+
+    kept = []
+    for item in figures if isinstance(figures, list) else []:
+        if len(kept) < CELL_FIGURES and isinstance(item, str) and len(item) <= FIGURE_BYTES * 4 // 3 + 4:
+            try:
+                if base64.b64decode(item, validate=True).startswith(PNG_SIGNATURE):
+                    kept.append(item)
+            except (binascii.Error, ValueError):
+                pass
+    return kept
+
+
 def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, done: dict | None) -> nbformat.NotebookNode:
     """The graded notebook with each code cell's captured output and each check cell's verdict."""
     done = done or {}
@@ -507,6 +529,8 @@ def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, done: dic
         outputs = []
         if item.get("text"):
             outputs.append(nbformat.v4.new_output("stream", name="stdout", text=str(item["text"])))
+        for png in _pngs(item.get("figures")):
+            outputs.append(nbformat.v4.new_output("display_data", data={"image/png": png}))
         if item.get("error"):  # the exception's name only: its message may carry what the student's code printed
             outputs.append(nbformat.v4.new_output("error", ename=str(item["error"])[:100],
                                                   evalue="this cell raised when the grader ran it", traceback=[]))

@@ -54,6 +54,13 @@ import time
 #: Characters of output kept per cell and in total (the rest is dropped).
 CELL_OUTPUT_CHARS = 2000
 TOTAL_OUTPUT_CHARS = 20000
+#: The figures a cell leaves open are kept as PNGs (as the notebook's inline backend shows them): at most
+#: this many per cell, each at most this many bytes, and this many bytes in all; the rest are dropped.
+CELL_FIGURES = 4
+FIGURE_BYTES = 200_000
+TOTAL_FIGURE_BYTES = 4_000_000
+FIGURE_DPI = 72
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 #: The warden's uid is the student's plus this (both unprivileged, never equal).
@@ -307,6 +314,7 @@ class Warden:
         self.cells: list[dict] = []
         self.errors: list[dict] = []
         self.total = CappedText(TOTAL_OUTPUT_CHARS)
+        self.figure_bytes = 0
         self.current = None
         self.sealed = "not started"
 
@@ -360,9 +368,28 @@ class Warden:
         error = reply.get("error")
         error = str(error)[:100] if error is not None else None
         self.total.write(text)
-        self.cells.append({"grade_id": cell.get("grade_id"), "text": text, "error": error})
+        self.cells.append({"grade_id": cell.get("grade_id"), "text": text, "error": error,
+                           "figures": self.kept_figures(reply.get("figures"))})
         if error is not None:
             self.errors.append({"grade_id": cell.get("grade_id"), "error": error})
+
+    def kept_figures(self, figures) -> list[str]:
+        """The student process's figures that are base64 PNGs within the limits (count, size, total)."""
+        import base64
+        import binascii
+
+        kept = []
+        for item in figures if isinstance(figures, list) else []:
+            if len(kept) == CELL_FIGURES or not isinstance(item, str) or len(item) > FIGURE_BYTES * 4 // 3 + 4:
+                continue
+            try:
+                png = base64.b64decode(item, validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            if png.startswith(PNG_SIGNATURE) and self.figure_bytes + len(png) <= TOTAL_FIGURE_BYTES:
+                self.figure_bytes += len(png)
+                kept.append(item)
+        return kept
 
     def check_cell(self, cell: dict) -> None:
         results, patched, flags = [], set(), []
@@ -488,7 +515,35 @@ class Student:
             err = exc
         finally:
             sys.stdout, sys.stderr = real
-        return {"text": out.text(), "error": type(err).__name__ if err is not None else None}
+        figures = self.figures()
+        return {"text": out.text(), "error": type(err).__name__ if err is not None else None, "figures": figures}
+
+    def figures(self) -> list[str]:
+        """The figures the cell left open, as base64 PNGs, then closed: what the inline backend shows and does.
+
+        At most :data:`CELL_FIGURES`, each at most :data:`FIGURE_BYTES`, drawn at :data:`FIGURE_DPI`; a figure
+        that fails to draw is skipped. The warden and the grader check what comes back again: this runs in
+        the student's process, with the student's matplotlib.
+        """
+        import base64
+
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is None:
+            return []
+        pngs = []
+        try:
+            for number in list(plt.get_fignums())[:CELL_FIGURES]:
+                buffer = io.BytesIO()
+                try:
+                    plt.figure(number).savefig(buffer, format="png", dpi=FIGURE_DPI)
+                except Exception:
+                    continue
+                if len(buffer.getvalue()) <= FIGURE_BYTES:
+                    pngs.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
+            plt.close("all")
+        except Exception:  # the student's code may have broken pyplot; its figures are then not shown
+            return pngs
+        return pngs
 
     def call(self, eid: str, name: str, raw_cases: list) -> dict:
         exercise = self.get_exercise(eid)

@@ -85,7 +85,9 @@ def grader_run(lesson: Lesson) -> dict:
         record, graded = Grader.create(spec, seed=GRADER_SEED).grade("correct", nbs.dumps(submission).encode())
         raised = [[grade_id(c), o.get("ename"), o.get("evalue", "")[:300]] for c in (graded.cells if graded else [])
                   for o in c.get("outputs", []) if o.get("output_type") == "error"]
-        return {"record": record.to_dict(), "raised": raised}
+        figures = sum("image/png" in o.get("data", {}) for c in (graded.cells if graded else [])
+                      for o in c.get("outputs", []))
+        return {"record": record.to_dict(), "raised": raised, "figures": figures}
 
     return once(content_key("grader", lesson, lesson.source, lesson.student, lesson.checks_file), grade)
 
@@ -173,6 +175,15 @@ def test_our_grader_gives_the_correct_notebook_full_marks(lesson):
     assert not failing, f"checks failing under the grader: {failing}\nlog: {record['log_tail'][-2000:]}"
     assert record["score"] == record["max_score"] == max_points(lesson)
     assert record["flags"] == [], record["flags"]
+
+
+@per_lesson()
+@pytest.mark.usefixtures("sandbox_available")
+def test_the_notebook_our_grader_returns_shows_the_lessons_figures(lesson):
+    """What nbgrader turns into the student's feedback page: the figures the cells drew, as in the lesson."""
+    draws = any(re.search(r"\b(plt|plot)\.\w+\(|\.imshow\(|\bsubplots\(", cell.source)
+                for cell in lesson.notebook().cells if cell.cell_type == "code")
+    assert not draws or grader_run(lesson)["figures"] > 0, "the graded notebook has none of the lesson's figures"
 
 
 @per_lesson()
