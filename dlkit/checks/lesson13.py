@@ -109,8 +109,8 @@ def _views(rng, n: int, d: int, noise: float = 0.3, scale: float = 1.0) -> tuple
     return (scale * (base + noise * rng.normal(size=(n, d))), scale * (base + noise * rng.normal(size=(n, d))))
 
 
-def _nce_case(rng, n, d, t, label, hint="", scale=1.0) -> Case:
-    z1, z2 = _views(rng, n, d, scale=scale)
+def _nce_case(rng, n, d, t, label, hint="", scale=1.0, noise=0.3) -> Case:
+    z1, z2 = _views(rng, n, d, noise=noise, scale=scale)
     return Case((z1, z2, t), label=label, hint=hint)
 
 
@@ -136,9 +136,10 @@ def _nce_cases(rng: np.random.Generator) -> list[Case]:
                          "rows of very different lengths: similarities are cosines",
                          hint="Normalise every row of z1 and z2 to unit length first: sim(u, v) = u.v / (|u| |v|).",
                          scale=float(rng.uniform(5.0, 50.0))))
-    out.append(_nce_case(rng, int(rng.integers(3, 7)), int(rng.integers(2, 6)), float(rng.uniform(0.001, 0.003)),
-                         "a temperature near 0.001: logits up to 1000",
-                         hint="exp(1000) overflows: subtract each row's maximum before exp (log-sum-exp)."))
+    out.append(_nce_case(rng, int(rng.integers(3, 7)), int(rng.integers(2, 6)), float(rng.uniform(0.001, 0.0012)),
+                         "a temperature near 0.001 and near-identical views: logits near 1000",
+                         hint="exp(1000) overflows: subtract each row's maximum before exp (log-sum-exp).",
+                         noise=0.01))
     return out
 
 
