@@ -226,10 +226,10 @@ def _forget_visible() -> list[Case]:
         Case((np.array([[0.95, 0.10], [0.20, 0.97]]),),
              label="two tasks: task 0 falls from 0.95 to 0.20, forgetting 0.75",
              hint="Forgetting of task j = (best accuracy on j before the last task) - (accuracy on j at the end)."),
-        Case((np.array([[0.9, 0.0, 0.0], [0.5, 0.8, 0.0], [0.7, 0.6, 0.9]]),),
+        Case((np.array([[0.6, 0.0, 0.0], [0.9, 0.8, 0.0], [0.7, 0.6, 0.9]]),),
              label="three tasks: the best earlier accuracy, not the one just after learning the task",
-             hint="Task 0's best before the end is max(0.9, 0.5) = 0.9; the last task (row and column T-1) "
-                  "cannot be forgotten and is left out of the mean."),
+             hint="Task 0's best before the end is max(0.6, 0.9) = 0.9 (it kept improving while task 1 was "
+                  "learned); the last task (row and column T-1) cannot be forgotten and is left out of the mean."),
         Case((np.array([[0.1, 0.99, 0.99], [0.1, 0.5, 0.99], [0.05, 0.4, 0.9]]),),
              label="entries above the diagonal (tasks not yet learned) do not count",
              hint="For task j take the maximum over rows i = j .. T-2 only: before row j the task was not learned."),
