@@ -47,16 +47,23 @@ def notebook_definitions(notebook: Path, data: set[str], device: str = "cpu") ->
     return namespace
 
 
-def install_tiny_mnist(tmp_path: Path, monkeypatch) -> None:
+def install_tiny_mnist(tmp_path: Path, monkeypatch, counts: tuple[int, int] | None = None) -> None:
     """Put MNIST IDX files with the official counts (500 inked images per split) in a cache under
-    ``tmp_path``, make dlkit trust them (never fetched), and set ``DLKIT_FULL_DATA=1``."""
+    ``tmp_path``, make dlkit trust them (never fetched), and set ``DLKIT_FULL_DATA=1``.
+
+    ``counts`` (train, test), when given, writes that many images instead and makes the loader expect
+    them (``full.MNIST_COUNTS``), for a test that cannot afford 70,000 images in a model."""
     from dlkit.data import full
     from tests.data.data_builders import idx_bytes
 
     rng = np.random.default_rng(0)
-    images = {"train": np.zeros((60_000, 28, 28), np.uint8), "t10k": np.zeros((10_000, 28, 28), np.uint8)}
+    if counts is not None:
+        monkeypatch.setattr(full, "MNIST_COUNTS", counts)
+    n_train, n_test = counts or (60_000, 10_000)
+    images = {"train": np.zeros((n_train, 28, 28), np.uint8), "t10k": np.zeros((n_test, 28, 28), np.uint8)}
     for split in images.values():  # the loader insists on the official counts; a few images carry ink
-        split[:500] = rng.integers(0, 256, (500, 28, 28))
+        inked = min(500, len(split))
+        split[:inked] = rng.integers(0, 256, (inked, 28, 28))
     arrays = {f"{split}-images-idx3-ubyte.gz": images[split] for split in images}
     arrays |= {f"{split}-labels-idx1-ubyte.gz": (np.arange(len(images[split])) % 10).astype(np.uint8)
                for split in images}
