@@ -15,6 +15,9 @@ from tests.autograder.grade_support import LESSON, lite_lesson, released
 
 pytestmark = pytest.mark.usefixtures("sandbox_available")
 
+#: The instructor's secret seed of this batch (as `python -m autograder seed` makes them).
+SEED = "5b1f0c7e9a2d4c6b8e0f1a3c5d7e9b2a4c6e8f0a1b3d5f7e9c2a4b6d8f0e1c3a"
+
 
 @pytest.fixture(scope="module")
 def lite(tmp_path_factory):
@@ -34,7 +37,8 @@ def batch(lite):
     (subs / "aaa-honest.ipynb").write_bytes(H._dump(correct))
     (subs / "zzz-honest.ipynb").write_bytes(H._dump(correct))
     summary = grade_lesson(LESSON, subs, root / "ws", jobs=2, limits=Limits(timeout_s=12, memory_mb=2048),
-                           progress=False, use_gradebook=False, source_root=source_root, release_root=release_root)
+                           progress=False, use_gradebook=False, source_root=source_root, release_root=release_root,
+                           seed=SEED)
     server.close()
     return {r.student_id: r for r in load_results(root / "ws", LESSON)}, summary, hits, correct, root
 
@@ -84,7 +88,8 @@ def test_memory_bomb_is_stopped_by_the_memory_cap_however_slow_the_machine(lite,
     _, source_root, release_root, correct = lite
     H.write_submissions(tmp_path / "subs", correct, ["memory-bomb"])
     grade_lesson(LESSON, tmp_path / "subs", tmp_path / "ws", limits=Limits(timeout_s=600, memory_mb=1024),
-                 progress=False, use_gradebook=False, source_root=source_root, release_root=release_root)
+                 progress=False, use_gradebook=False, source_root=source_root, release_root=release_root,
+                 public_seed=True)
     record = {r.student_id: r for r in load_results(tmp_path / "ws", LESSON)}["hostile-memory-bomb"]
     assert not record.timed_out, H.record_text(H._as_dict(record))
     assert H.problems(H.by_name("memory-bomb"), record, H.find_target(correct)) == []
