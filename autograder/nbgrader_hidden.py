@@ -14,7 +14,7 @@ message that does.
 >>> cell.outputs = [nbformat.v4.new_output("error", ename="CheckFailed", evalue="relu: check 1 failed",
 ...     traceback=["Cell In[3], line 1\\n----> 1 checks.run('01.relu', relu)\\n      2 checks.run('01.relu', relu, hidden=True)"])]
 >>> nb = nbformat.v4.new_notebook(cells=[cell])
->>> nb, _ = ClearHiddenTracebacks().preprocess(nb, {})
+>>> nb, _ = ClearHiddenTracebacks()(nb, {})  # as nbconvert calls it (only when enabled)
 >>> nb.cells[0].outputs[0].traceback
 ["Cell In[3], line 1\\n----> 1 checks.run('01.relu', relu)"]
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 #: What marks a hidden check in a check cell's source.
 HIDDEN = re.compile(r"hidden\s*=\s*True|BEGIN HIDDEN TESTS|END HIDDEN TESTS")
@@ -36,6 +37,8 @@ def _quotes_hidden(line: str) -> bool:
 
 class ClearHiddenTracebacks(Preprocessor):
     """Remove the lines of error outputs that quote a hidden check (see the module docstring)."""
+
+    enabled = Bool(True, help="on by default: nbgrader registers it by name, without enabling it").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.get("cell_type") != "code":

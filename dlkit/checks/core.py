@@ -462,7 +462,8 @@ _KNOWN_ERRORS = frozenset({"LinAlgError", "AxisError", "UFuncTypeError", "DTypeP
 #: Outcome errors by how they start, and what a hidden case's message says instead (fixed text).
 _ERROR_KINDS = (
     ("numerical trouble", "numpy overflowed or divided by zero on it"),
-    ("not implemented yet", "it is not implemented yet"),
+    ("not implemented yet", "not implemented yet: replace `raise NotImplementedError()` with your code"),
+    ("is not set yet", "it is not set yet: assign your answer to `{function}`"),
     ("calls `", "it calls a function this exercise forbids"),
     ("returned ", "it returned values of another dtype than its inputs' (see the exercise text)"),
     ("expected ", "it returned something other than numbers"),
@@ -484,7 +485,7 @@ def known_error_name(name: str) -> str:
     return "an exception of a class of its own"
 
 
-def error_kind(error: str) -> str:
+def error_kind(error: str, function: str = "your function") -> str:
     """What an outcome's error says, in fixed words that carry nothing the student's code wrote.
 
     The error text of a hidden case may be anything: the student's process
@@ -497,9 +498,11 @@ def error_kind(error: str) -> str:
     """
     if error.startswith("raised "):
         return f"your code raised {known_error_name(error[7:].split(':', 1)[0])} on it"
+    if error.startswith("`") and " is not a function " in error:
+        return f"`{function}` is not a function"
     for start, words in _ERROR_KINDS:
         if error.startswith(start):
-            return words
+            return words.format(function=function)
     return "your code gave no answer the grader could read"
 
 
@@ -516,7 +519,7 @@ def private_failure(exercise: Exercise, case: Case, outcome: Outcome, expected: 
     handling them (an exception's message, printed output, a class name).
     """
     if outcome.error is not None:
-        return error_kind(outcome.error)
+        return error_kind(outcome.error, exercise.function)
     if outcome.mutated:
         return "your code changed its input in place"
     got = outcome.output
