@@ -141,7 +141,7 @@ def feedback_path(workspace: str | os.PathLike, lesson: str, student_id: str) ->
     return Path(workspace) / "feedback" / student_id / lesson / f"{lesson}.html"
 
 
-def write_feedback(workspace: str | os.PathLike, lesson: str, *, seed: int | None = None) -> list[Path]:
+def write_feedback(workspace: str | os.PathLike, lesson: str, *, seed: int | str | None = None) -> list[Path]:
     """Write one feedback page per recorded student of ``lesson``; return the paths.
 
     Raises:

@@ -574,7 +574,7 @@ class BatchSummary:
 
 
 def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int = 1, limits: Limits | None = None,
-                 seed: int | None = None, unsafe: bool = False, progress: bool = True,
+                 seed: int | str | None = None, unsafe: bool = False, progress: bool = True,
                  use_gradebook: bool = True, source_root: Path = SOLUTIONS,
                  release_root: Path = LESSONS, attempt: str = "latest", regrade: bool = False,
                  public_seed: bool = False) -> BatchSummary:
