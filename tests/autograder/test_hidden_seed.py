@@ -155,3 +155,14 @@ def test_bounds_give_a_clear_reason(data, words):
 def test_a_real_notebook_is_read_as_before():
     data = (nbs.SOLUTIONS / "01-neurons" / "01-neurons.ipynb").read_bytes()
     assert nbs.parse_untrusted(data) == nbs.parse(data)
+
+
+@pytest.mark.parametrize("student_id", ["../escape", "a/b", "..", "a\\b", "a\0b", ""])
+def test_no_file_is_named_after_a_student_id_that_is_not_a_plain_name(tmp_path, student_id):
+    from autograder.feedback import feedback_path
+    from autograder.results import result_path
+
+    with pytest.raises(ValueError, match="plain name"):
+        result_path(tmp_path, "01-neurons", student_id)
+    with pytest.raises(ValueError, match="plain name"):
+        feedback_path(tmp_path, "01-neurons", student_id)
