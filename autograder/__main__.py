@@ -82,13 +82,17 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from autograder.grade import grade_lesson
     from autograder.sandbox import Limits, SandboxUnavailable
 
+    from autograder.seeds import short_seed_warning
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     lesson = nbs.resolve_lessons([args.lesson])[0]
+    if short_seed_warning(args.seed):
+        print(short_seed_warning(args.seed), file=sys.stderr)
     try:
         limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
         summary = grade_lesson(lesson, Path(args.submissions), Path(args.workspace), jobs=args.jobs,
                                limits=limits, seed=args.seed, unsafe=args.unsafe, attempt=args.attempt,
-                               regrade=args.regrade)
+                               regrade=args.regrade, public_seed=args.public_seed)
     except SandboxUnavailable as exc:
         print(f"REFUSING TO GRADE: {exc}", file=sys.stderr)
         return 2
@@ -101,6 +105,14 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if not summary.anything_graded:
         print(f"NOTHING WAS GRADED from {args.submissions}: see the reasons above and in the manifest", file=sys.stderr)
         return 3
+    return 0
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from autograder.seeds import SEED_ADVICE, new_seed
+
+    print(new_seed())
+    print(SEED_ADVICE, file=sys.stderr)  # stdout is the seed alone: `export DLKIT_HIDDEN_SEED=$(... seed)` works
     return 0
 
 
@@ -144,8 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     lesson = _parent("lesson", help="the lesson (01 or 01-neurons)")
     lessons = _parent("lessons", nargs="*", help="the lessons (01 or 01-neurons); default: all")
     workspace = _workspace("grading")
-    seed = _parent("--seed", type=int, default=None,
-                   help="the instructor's hidden-check seed (default: $DLKIT_HIDDEN_SEED, else the course's)")
+    seed = _parent("--seed", default=None,
+                   help="the instructor's secret hidden-check seed (default: $DLKIT_HIDDEN_SEED; "
+                        "make one with `python -m autograder seed`)")
 
     p = sub.add_parser("release", parents=[lessons], help="regenerate lessons/ from solutions/ with nbgrader")
     p.add_argument("--check", action="store_true",
@@ -171,7 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "to grade (default: latest)")
     p.add_argument("--regrade", action="store_true",
                    help="grade again although the lesson's records were made with another seed")
+    p.add_argument("--public-seed", action="store_true",
+                   help="with no seed set, draw hidden inputs from the course's public seed (demos and tests "
+                        "only: anyone can draw them)")
     p.set_defaults(func=_cmd_grade)
+
+    sub.add_parser("seed", help="print a new secret hidden-check seed and how to keep it").set_defaults(func=_cmd_seed)
 
     p = sub.add_parser("export", parents=[workspace],
                        help="write grades.csv, or with --format a file the LMS imports, from the result records")

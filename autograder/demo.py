@@ -185,13 +185,14 @@ def _grade_lesson(lesson: str, workspace: Path, *, hostile: tuple[str, ...], mut
           f"({len(hostile)} hostile; jobs={jobs}, timeout {timeout_s:.0f} s)", flush=True)
     limits = Limits(timeout_s=timeout_s)
     try:
-        summary = grade_lesson(lesson, submissions, workspace, jobs=jobs, limits=limits)
+        summary = grade_lesson(lesson, submissions, workspace, jobs=jobs, limits=limits, public_seed=True)
     except SandboxUnavailable as exc:
         print(f"      !!! NO SANDBOX: {exc}\n      !!! the hostile submissions are left out; the honest ones are "
               f"graded WITHOUT a sandbox (--unsafe)", flush=True)
         for sid in [s for s in paths if s.startswith("hostile-")]:
             paths.pop(sid).unlink()
-        summary = grade_lesson(lesson, submissions, workspace, jobs=jobs, limits=limits, unsafe=True)
+        summary = grade_lesson(lesson, submissions, workspace, jobs=jobs, limits=limits, unsafe=True,
+                               public_seed=True)
     print(f"      {summary.line()}")
     print("[4/4] feedback, report")
     write_feedback(workspace, lesson)

@@ -22,6 +22,7 @@ import warnings
 import nbformat
 
 from autograder import notebooks as nbs
+from dlkit.checks.core import known_error_name
 
 #: At most this many notes per record.
 MAX_NOTES = 10
@@ -67,7 +68,8 @@ def cell_notes(nb: nbformat.NotebookNode, done: dict | None, stop: str, memory_m
     for err in (done or {}).get("errors", [])[:MAX_NOTES]:
         if not isinstance(err, dict):
             continue
-        gid, name = str(err.get("grade_id") or ""), str(err.get("error") or "")[:60]
+        gid, name = str(err.get("grade_id") or ""), str(err.get("error") or "")
+        name = known_error_name(name) if name else ""  # a class of the notebook's own could be named after data
         where = f"cell `{gid}`" if gid else "a cell"
         if gid in named or name in ("SyntaxError", "IndentationError", "TabError"):
             continue

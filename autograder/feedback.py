@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from autograder import results as res
 from autograder.templates import render_page
@@ -64,13 +64,15 @@ class Redactor:
     Args:
         exercise_ids: the exercises whose hidden cases to re-draw (``"01.sigmoid"``).
         seed: the instructor's seed (default: ``DLKIT_HIDDEN_SEED`` or dlkit's default).
+        salt: the submission's SHA-256 (its record's ``submission_sha256``): the grader drew that
+            submission's hidden inputs with it.
 
     Only fingerprints that pin down a hidden input are used: the printed form
     of a hidden argument that contains digits, is at least 6 characters long
     and is not also the printed form of a visible argument.
     """
 
-    def __init__(self, exercise_ids: Iterable[str], seed: int | None = None):
+    def __init__(self, exercise_ids: Iterable[str], seed: int | str | None = None, salt: str = ""):
         from dlkit.checks.core import get
 
         hidden: set[str] = set()
@@ -82,7 +84,7 @@ class Redactor:
                 continue
             for case in exercise.cases():
                 visible |= _fingerprints(case)
-            for case in exercise.cases(hidden=True, seed=seed):
+            for case in exercise.cases(hidden=True, seed=seed, salt=salt):
                 hidden |= _fingerprints(case)
         self.fingerprints = frozenset(f for f in hidden - visible if len(f) >= 6 and any(ch.isdigit() for ch in f))
 
@@ -139,7 +141,7 @@ def feedback_path(workspace: str | os.PathLike, lesson: str, student_id: str) ->
     return Path(workspace) / "feedback" / student_id / lesson / f"{lesson}.html"
 
 
-def write_feedback(workspace: str | os.PathLike, lesson: str, *, seed: int | None = None) -> list[Path]:
+def write_feedback(workspace: str | os.PathLike, lesson: str, *, seed: int | str | None = None) -> list[Path]:
     """Write one feedback page per recorded student of ``lesson``; return the paths.
 
     Raises:
@@ -149,14 +151,17 @@ def write_feedback(workspace: str | os.PathLike, lesson: str, *, seed: int | Non
     written = []
     for record in records:
         path = feedback_path(workspace, lesson, record.student_id)
-        write_html(path, render_feedback(record, redactor=redactor))
+        write_html(path, render_feedback(record, redactor=redactor(record)))
         written.append(path)
     return written
 
 
-def lesson_records(workspace: str | os.PathLike, lesson: str, *,
-                   seed: int | None = None) -> tuple[list[res.SubmissionResult], Redactor]:
-    """The records of a lesson and a :class:`Redactor` for their exercises.
+def lesson_records(workspace: str | os.PathLike, lesson: str, *, seed: int | str | None = None
+                   ) -> tuple[list[res.SubmissionResult], Callable[[res.SubmissionResult], Redactor]]:
+    """The records of a lesson, and a function that gives each record its :class:`Redactor`.
+
+    Each submission was graded on hidden inputs of its own (drawn from the
+    seed and its SHA-256), so each record gets a redactor of its own.
 
     Raises FileNotFoundError when there are none, and
     :class:`autograder.seeds.SeedMismatch` (a ValueError) when a record was
@@ -171,7 +176,8 @@ def lesson_records(workspace: str | os.PathLike, lesson: str, *,
     check_same_seed(records, seed, action=(
         "pass the seed they were graded with (the same for every command of the term), or grade them again "
         f"with this one: python -m autograder grade {lesson} SUBMISSIONS --regrade"))
-    return records, Redactor({e for r in records for c in r.checks for e in c.exercise_ids}, seed=seed)
+    exercise_ids = {e for r in records for c in r.checks for e in c.exercise_ids}
+    return records, lambda record: Redactor(exercise_ids, seed=seed, salt=record.submission_sha256)
 
 
 def write_html(path: Path, text: str) -> None:

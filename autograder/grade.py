@@ -151,10 +151,10 @@ class CaseSet:
     expected: list[tuple[np.ndarray, ...]]
 
 
-def case_set(exercise: core.Exercise, seed: int | None, *, hidden: bool = True) -> CaseSet:
-    """An exercise's visible cases, then (``hidden``) those drawn from ``seed``, with expected outputs."""
+def case_set(exercise: core.Exercise, seed: int | str | None, *, hidden: bool = True, salt: str = "") -> CaseSet:
+    """An exercise's visible cases, then (``hidden``) those drawn from ``seed`` and ``salt``, with expected outputs."""
     visible = exercise.cases(hidden=False)
-    drawn = exercise.cases(hidden=True, seed=seed) if hidden else []
+    drawn = exercise.cases(hidden=True, seed=seed, salt=salt) if hidden else []
     cases = (visible + drawn)[:MAX_CASES]
     return CaseSet(cases, len(visible), [core.expected_output(exercise, c) for c in cases])
 
@@ -164,10 +164,14 @@ def encode_cases(cases: CaseSet) -> list[dict]:
     return [{"args": encode_value(tuple(c.args)), "kwargs": encode_value(dict(c.kwargs))} for c in cases.cases]
 
 
-def draw_cases(spec: LessonSpec, seed: int | None) -> dict[str, CaseSet]:
-    """Visible and (where a check cell asks for them) hidden cases per exercise, with expected outputs."""
+def draw_cases(spec: LessonSpec, seed: int | str | None, salt: str = "") -> dict[str, CaseSet]:
+    """Visible and (where a check cell asks for them) hidden cases per exercise, with expected outputs.
+
+    The grader passes the submission's SHA-256 as ``salt``: every submission
+    gets hidden inputs of its own, the same each time it is graded.
+    """
     hidden_ids = {eid for check in spec.checks for eid in check.hidden}
-    return {eid: case_set(core.get(eid), seed, hidden=eid in hidden_ids) for eid in spec.exercises()}
+    return {eid: case_set(core.get(eid), seed, hidden=eid in hidden_ids, salt=salt) for eid in spec.exercises()}
 
 
 # -- the result channel --------------------------------------------------------------------------
@@ -230,10 +234,10 @@ def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet
     if message is None:
         text = f"not graded: {stop_reason}" if stop_reason else "not graded: the notebook did not reach this check"
         return CheckResult(check.grade_id, ids, 0.0, check.points, False, False, False, text), flags
-    patched = [str(p) for p in message.get("patched", [])][:10]
+    patched = [_known_name(str(p)) for p in _as_list(message.get("patched"))][:10]
     if patched:
         flags.append(Flag("patched", f"changed {', '.join(patched)} before this check", check=gid))
-    flags += [Flag("harness", str(f)[:300], check=gid) for f in message.get("flags", [])][:5]
+    flags += [Flag("harness", _harness_flag(str(f)), check=gid) for f in _as_list(message.get("flags"))][:5]
     by_id = {r.get("exercise_id"): r for r in message.get("results", []) if isinstance(r, dict)}
     visible_ok = hidden_ok = True
     notes = []
@@ -245,7 +249,7 @@ def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet
                               f"of this exercise, or an interpreter hook)", check=gid))
         result = by_id.get(eid) or {}
         if result.get("rigged"):
-            flags.append(Flag("rigged", f"`{name}` {'; '.join(map(str, result['rigged']))[:200]}", check=gid))
+            flags.append(Flag("rigged", f"`{name}` {_rigged_text(_as_list(result['rigged']))}", check=gid))
         v_ok, h_ok, note = judge_cases(exercise, case_set, result.get("outcomes"))
         reference = (f"{exercise.reference.__module__}.{exercise.reference.__qualname__}"
                      if exercise.reference is not None else "\0no reference")
@@ -267,6 +271,44 @@ def judge_check(check: CheckSpec, message: dict | None, cases: dict[str, CaseSet
         text = "no points: the grader found tampering in this check (see flags)"
     points = check.points if passed else 0.0
     return CheckResult(check.grade_id, ids, points, check.points, passed, visible_ok, hidden_ok, text), flags
+
+
+# What the student's process reports is text its code could have written (from hidden inputs, say): the
+# grader shows it only in its own words, or as names it knows.
+
+#: Modules whose attributes the harness watches (as the student's process names them).
+_WATCHED = {"numpy": "numpy", "builtins": "builtins", "dlkit.checks.core": "dlkit.checks.core",
+            "dlkit.checks": "dlkit.checks", "wire": "autograder.wire"}
+_DUNDERS = ("__eq__", "__array__", "__float__", "__abs__", "__sub__", "__le__", "__lt__")
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _known_name(dotted: str) -> str:
+    """``dotted`` when it names an attribute of a watched module, else a fixed placeholder."""
+    import importlib
+
+    module, _, attr = dotted.rpartition(".")
+    if module in _WATCHED and attr.isidentifier() and len(dotted) <= 80:
+        if hasattr(importlib.import_module(_WATCHED[module]), attr):
+            return dotted
+    return "(a name the grader does not know)"
+
+
+def _rigged_text(reports: list) -> str:
+    """The rigged-return flag in the grader's words: which kind of object, which comparisons it brings."""
+    text = " ".join(map(str, reports))[:2000]
+    kind = "an ndarray subclass" if "ndarray subclass" in text else "an object of a class of its own"
+    own = [name for name in _DUNDERS if name in text]
+    return f"returned {kind}" + (f" defining {', '.join(own)}" if own else "") + " instead of plain numbers"
+
+
+def _harness_flag(text: str) -> str:
+    if text.endswith("left a profile hook installed"):
+        return "the student's code left a profile hook installed"
+    return "the harness reported a problem with this check"
 
 
 def judge_cases(exercise: core.Exercise, case_set: CaseSet, outcomes) -> tuple[bool, bool, str]:
@@ -301,47 +343,8 @@ def judge_cases(exercise: core.Exercise, case_set: CaseSet, outcomes) -> tuple[b
 
 def hidden_failure(exercise: core.Exercise, case: core.Case, outcome: core.Outcome,
                    expected: tuple[np.ndarray, ...]) -> str:
-    """What went wrong on a hidden case, as far as privacy allows.
-
-    Said: which kind of failure, the number of values returned, the size of
-    the error (largest absolute and relative error, share of entries wrong),
-    a score's own verdict. Never said: the case's inputs, shapes or expected
-    values (drawn from the instructor's seed), nor any text the student's code
-    produced while handling them (an exception's message, printed output):
-    only the exception's type.
-    """
-    error = outcome.error
-    if error is not None:
-        if error.startswith("raised "):
-            return f"your code {error.split(':', 1)[0]} on it"  # the type only: the message may carry its inputs
-        if error.startswith("numerical trouble"):
-            return "numpy overflowed or divided by zero on it"
-        return "your code did not give an answer (" + error.split(":", 1)[0][:80] + ")"
-    if outcome.mutated:
-        return "your code changed its input in place"
-    got = outcome.output
-    if exercise.score is not None and got is not None:
-        return exercise.score(case, got).message or "the score is too low"
-    if got is None or len(got) != len(expected):
-        return f"it returned {0 if got is None else len(got)} value(s), expected {len(expected)}"
-    for k, (g, e) in enumerate(zip(got, expected)):
-        which = f" (returned value {k + 1})" if len(expected) > 1 else ""
-        if g.shape != e.shape:
-            return f"the output{which} has the wrong shape (or number of dimensions)"
-        rtol, atol = case.tol or (exercise.rtol, exercise.atol)
-        bad = ~core._close(g, e, rtol, atol)
-        if bad.any():
-            with np.errstate(all="ignore"):
-                diff = np.abs(g[bad] - e[bad])
-                nonzero = np.abs(e[bad]) > 0
-                rel = diff[nonzero] / np.abs(e[bad][nonzero])
-            if not np.isfinite(diff).all():
-                size = "some entries are inf or NaN where the answer is finite"
-            else:
-                size = f"the largest error is {float(diff.max()):.2g}"
-                size += f" (relative {float(rel.max()):.2g})" if rel.size else ""
-            return f"the output{which} is wrong in {100 * bad.mean():.0f}% of its entries; {size}"
-    return "it differs from the expected answer"
+    """What went wrong on a hidden case, as far as privacy allows: :func:`dlkit.checks.core.private_failure`."""
+    return core.private_failure(exercise, case, outcome, expected)
 
 
 def score(result: SubmissionResult) -> SubmissionResult:
@@ -362,26 +365,28 @@ class Grader:
     """
 
     spec: LessonSpec
-    cases: dict[str, CaseSet]
     sandbox: Sandbox
-    seed: int | None
+    seed: int | str | None
     inputs_sha256: str
     forbidden: dict[str, set[str]]
-    encoded_cases: dict[str, list[dict]]
 
     @classmethod
-    def create(cls, spec: LessonSpec, *, limits: Limits | None = None, seed: int | None = None,
+    def create(cls, spec: LessonSpec, *, limits: Limits | None = None, seed: int | str | None = None,
                unsafe: bool = False, confine: bool = True) -> "Grader":
+        from autograder.seeds import seed_fingerprint
+
         limits = limits or Limits()
         sandbox = Sandbox(limits, unsafe=unsafe, confine=confine)
-        cases = draw_cases(spec, seed)
+        draw_cases(spec, seed)  # fail now, not per submission, if an exercise cannot draw its cases
         harness = hashlib.sha256(HARNESS.read_bytes() + LANDLOCK.read_bytes() + WIRE.read_bytes()).hexdigest()
-        fingerprint = json.dumps({"lesson": spec.fingerprint, "seed": core.hidden_seed(seed, ""), "harness": harness,
+        fingerprint = json.dumps({"lesson": spec.fingerprint, "seed": seed_fingerprint(seed), "harness": harness,
                                   "limits": [limits.timeout_s, limits.memory_mb, limits.nproc],
                                   "version": GRADER_VERSION, "sandboxed": sandbox.confined}, sort_keys=True)
-        encoded = {eid: encode_cases(cs) for eid, cs in cases.items()}
-        return cls(spec, cases, sandbox, seed, hashlib.sha256(fingerprint.encode()).hexdigest(),
-                   forbidden_names(spec), encoded)
+        return cls(spec, sandbox, seed, hashlib.sha256(fingerprint.encode()).hexdigest(), forbidden_names(spec))
+
+    def cases_for(self, submission_sha256: str) -> dict[str, CaseSet]:
+        """The cases a submission is graded on: its hidden inputs are drawn from the seed and its digest."""
+        return draw_cases(self.spec, self.seed, salt=submission_sha256)
 
     def grade(self, student_id: str, data: bytes) -> tuple[SubmissionResult, nbformat.NotebookNode | None]:
         """Grade one submitted notebook's bytes; returns the record and the notebook that was run."""
@@ -395,11 +400,13 @@ class Grader:
         fixed = val.repair(nb, self.spec.released, self.spec.source)
         static = val.scan_answers(fixed.notebook, self.forbidden)
         token = secrets.token_hex(16)
-        job = {"token": token, "cells": self._cells(fixed.notebook), "cases": self.encoded_cases}
+        cases = self.cases_for(digest)
+        job = {"token": token, "cells": self._cells(fixed.notebook),
+               "cases": {eid: encode_cases(cs) for eid, cs in cases.items()}}
         run = self.sandbox.run(stdin=json.dumps(job, allow_nan=True).encode("utf-8"))
         messages, problem = parse_channel(run.channel, token)
         grouped = checks_by_id(messages)  # once: both steps below read it
-        result = self._judge(student_id, run, grouped, problem, static, common)
+        result = self._judge(student_id, run, grouped, problem, static, common, cases)
         result.repairs = fixed.repairs
         result.cell_notes = cell_notes(fixed.notebook, grouped[2], _stop_reason(run, problem, grouped[2]),
                                        self.sandbox.limits.memory_mb)
@@ -422,7 +429,7 @@ class Grader:
 
     def _judge(self, student_id: str, run: RunResult,
                grouped: tuple[dict[str, dict], list[str], dict | None], problem: str,
-               static: dict[str, list[str]], common: dict) -> SubmissionResult:
+               static: dict[str, list[str]], common: dict, cases: dict[str, CaseSet]) -> SubmissionResult:
         by_check, forged, done = grouped
         stop = _stop_reason(run, problem, done)
         flags = []
@@ -436,7 +443,7 @@ class Grader:
             flags.append(Flag("flooded", "the submission flooded the result channel"))
         checks = []
         for check in self.spec.checks:
-            verdict, check_flags = judge_check(check, by_check.get(check.grade_id), self.cases, static, stop)
+            verdict, check_flags = judge_check(check, by_check.get(check.grade_id), cases, static, stop)
             checks.append(verdict)
             flags += check_flags
         log = str((done or {}).get("log_tail") or "")
@@ -531,8 +538,9 @@ def _with_outputs(nb: nbformat.NotebookNode, result: SubmissionResult, done: dic
             outputs.append(nbformat.v4.new_output("stream", name="stdout", text=str(item["text"])))
         for png in _pngs(item.get("figures")):
             outputs.append(nbformat.v4.new_output("display_data", data={"image/png": png}))
-        if item.get("error"):  # the exception's name only: its message may carry what the student's code printed
-            outputs.append(nbformat.v4.new_output("error", ename=str(item["error"])[:100],
+        if item.get("error"):  # a known exception's name only: its message, or a class name of the
+            #                      notebook's own, may carry what the student's code saw
+            outputs.append(nbformat.v4.new_output("error", ename=core.known_error_name(str(item["error"])),
                                                   evalue="this cell raised when the grader ran it", traceback=[]))
         if outputs:
             cell.outputs = outputs
@@ -590,9 +598,10 @@ class BatchSummary:
 
 
 def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int = 1, limits: Limits | None = None,
-                 seed: int | None = None, unsafe: bool = False, progress: bool = True,
+                 seed: int | str | None = None, unsafe: bool = False, progress: bool = True,
                  use_gradebook: bool = True, source_root: Path = SOLUTIONS,
-                 release_root: Path = LESSONS, attempt: str = "latest", regrade: bool = False) -> BatchSummary:
+                 release_root: Path = LESSONS, attempt: str = "latest", regrade: bool = False,
+                 public_seed: bool = False) -> BatchSummary:
     """Grade every submission of a lesson into ``workspace``; resumes where a killed run stopped.
 
     Each record is written atomically as soon as its submission is graded; a
@@ -600,15 +609,19 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     run again. Then the gradebook and ``grades.csv`` are brought in step.
     Who handed in what is :mod:`autograder.intake`'s (``attempt``: its rule for
     several attempts). Records made with another seed raise
-    :class:`autograder.seeds.SeedMismatch` unless ``regrade``.
+    :class:`autograder.seeds.SeedMismatch` unless ``regrade``. With no seed
+    (neither ``seed`` nor ``$DLKIT_HIDDEN_SEED``) it raises
+    :class:`autograder.seeds.SeedMissing`, saying how to make one, unless
+    ``public_seed`` allows the course's public default (demos, tests).
     """
     from autograder import export, gradebook
     from autograder.executor import LocalExecutor
     from autograder.intake import intake_for_lesson
     from autograder.results import load_results, result_path, read_result
     from autograder.results import write_result as _write
-    from autograder.seeds import check_same_seed, seed_fingerprint
+    from autograder.seeds import check_same_seed, require_seed, seed_fingerprint
 
+    seed = require_seed(seed, public_seed=public_seed)
     workspace = Path(workspace)
     fingerprint = seed_fingerprint(seed)
     if not regrade:

@@ -194,7 +194,8 @@ def _with_answer(source: str) -> Callable[[Target, nbformat.NotebookNode, Mappin
         text = source.format(fn=target.function, ref=target.reference, exercise=target.exercise_id,
                              check=target.check_id, port=int(context.get("port", 9)), repo=str(REPO),
                              marker=MARKER_FILE, leak=LEAK_TAG, net=NETWORK_TAG, linger=LINGER_SECONDS,
-                             mem_mb=MEMORY_BOMB_MB, children=FORK_BOMB_CHILDREN, out_mb=HUGE_OUTPUT_MB)
+                             mem_mb=MEMORY_BOMB_MB, children=FORK_BOMB_CHILDREN, out_mb=HUGE_OUTPUT_MB,
+                             hidden_tag=HIDDEN_LEAK_TAG)
         _cell(out, target.answer_id).source = text
         return _dump(out)
 
@@ -460,6 +461,107 @@ os._exit(0)                                   # and die before any honest result
 """
 
 
+#: Printed, raised and named by the hidden-input leak entry (see :data:`LEAK_HIDDEN`); never in a record.
+HIDDEN_LEAK_TAG = "LEAK-HIDDEN:"
+
+LEAK_HIDDEN = """{correct}
+
+import base64 as _b64
+import json as _json
+import numpy as _np
+from dlkit.checks import core as _core
+
+_real_{fn} = {fn}
+_seen = []
+_visible = len(_core.get("{exercise}").cases())
+
+
+def {fn}(*args, **kwargs):
+    _seen.append([_np.asarray(a, dtype=float).ravel()[:6].tolist() for a in args if hasattr(a, "shape")])
+    k = len(_seen) - _visible                  # 1, 2, ... on the hidden cases
+    if k <= 0:
+        return _real_{fn}(*args, **kwargs)
+    text = "{hidden_tag}" + repr(args)[:300] + " " + _b64.b64encode(_json.dumps(_seen[-1]).encode()).decode()
+    print(text)
+    name = "Leak_" + "_".join(str(abs(int(v * 1e6))) for a in _seen[-1] for v in a[:3])
+    if k == 1:                                 # an object of a class named after the input
+        return type(name, (), {{"__eq__": lambda s, o: True}})()
+    if k == 2:                                 # an exception of such a class, with the input in its message
+        raise type(name, (ValueError,), {{}})(text)
+    return _np.zeros(tuple(1 + int(abs(v) * 10) % 7 for v in _seen[-1][0][:3]))  # a shape that spells it
+"""
+
+#: A failure message that matplotlib would parse as (broken) maths, were it allowed to.
+MATH_TEXT = r"$\foo{$ \frac{"
+
+RAISE_MATH_TEXT = """def {fn}(*args, **kwargs):
+    raise ValueError(MATH)
+""".replace("MATH", repr(MATH_TEXT).replace("{", "{{").replace("}", "}}"))
+
+TABLE_ANSWER = """import hashlib as _hashlib
+import json as _json
+import numpy as np
+
+_TABLE = _json.loads(@TABLE@)
+
+
+def @FN@(*args, **kwargs):
+    digest = _hashlib.sha256()
+    for a in args:
+        if isinstance(a, np.ndarray):
+            digest.update(f"{a.dtype}{a.shape}".encode() + np.ascontiguousarray(a).tobytes())
+        else:
+            digest.update(repr(a).encode())
+    known = _TABLE.get(digest.hexdigest())
+    if known is None:                                   # an input it was not told: garbage
+        return np.asarray(args[0], dtype=float) * 0 + 0.123
+    dtype = args[0].dtype if isinstance(args[0], np.ndarray) and args[0].dtype.kind == "f" else float
+    outs = [np.array(values, dtype=dtype).reshape(shape) for values, shape in known]
+    return outs[0] if len(outs) == 1 else tuple(outs)
+"""
+
+
+def _table_builder(target: Target, nb: nbformat.NotebookNode, context: Mapping[str, Any]) -> bytes:
+    """A garbage answer, except on a table of known inputs: the visible ones, the hidden ones a correct
+    submission (this very notebook, answered) was graded on, and those drawn with no submission at all.
+
+    ``context["seed"]`` is the seed the attacker learned (default: the environment's or the public one):
+    the worst case, a seed that leaked.
+    """
+    import hashlib
+
+    from dlkit.checks import core
+
+    exercise, seed = core.get(target.exercise_id), context.get("seed")
+    leaked_from = hashlib.sha256(_dump(nb)).hexdigest()
+    cases = [*exercise.cases(), *exercise.cases(hidden=True, seed=seed, salt=leaked_from),
+             *exercise.cases(hidden=True, seed=seed)]
+    table = {_table_key(case.args): [[a.ravel().tolist(), list(a.shape)] for a in core.expected_output(exercise, case)]
+             for case in cases}
+    out = copy.deepcopy(nb)
+    _cell(out, target.answer_id).source = TABLE_ANSWER.replace("@FN@", target.function).replace(
+        "@TABLE@", repr(json.dumps(table)))
+    return _dump(out)
+
+
+_table_builder.kind = "answer"
+
+
+def _table_key(args) -> str:
+    """What :data:`TABLE_ANSWER` computes from its arguments in the sandbox."""
+    import hashlib
+
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for a in args:
+        if isinstance(a, np.ndarray):
+            digest.update(f"{a.dtype}{a.shape}".encode() + np.ascontiguousarray(a).tobytes())
+        else:
+            digest.update(repr(a).encode())
+    return digest.hexdigest()
+
+
 def _reference_builder(source: str):
     def build(target: Target, nb: nbformat.NotebookNode, context: Mapping[str, Any]) -> bytes:
         module, _, name = target.reference.rpartition(".")
@@ -555,6 +657,18 @@ WRONG_LESSON_EXERCISE = "00.not_a_lesson"
 WRONG_LESSON_IDS = ("not-a-lesson-answer", "not-a-lesson-check")
 
 
+def _nested_json(nb: nbformat.NotebookNode) -> bytes:
+    """Valid JSON, 200,000 levels deep (what recursion in a parser cannot take)."""
+    return b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+
+
+def _many_values(nb: nbformat.NotebookNode) -> bytes:
+    """The notebook with 600,000 empty lists in its metadata (2 MB; the attack scales to the size cap)."""
+    raw = json.loads(_dump(nb))
+    raw["metadata"]["x"] = "PLACEHOLDER"
+    return json.dumps(raw).encode().replace(b'"PLACEHOLDER"', b"[" + b"[]," * 600_000 + b"[]]")
+
+
 def _wrong_lesson(nb: nbformat.NotebookNode) -> bytes:
     """A notebook of another lesson: grade ids and a check no lesson of the course uses."""
     raw = json.loads(_dump(nb))
@@ -642,6 +756,17 @@ CATALOGUE: tuple[Hostile, ...] = (
     Hostile("forge-channel", "writes a passing result for its check to every channel and pipe it can find, "
                              "then kills its own process",
             _with_answer(FORGE_CHANNEL), _e("graded", reason=("exit",), zero="all")),
+    # learning the hidden inputs
+    Hostile("leak-hidden", "records its inputs and, on hidden cases, prints them, raises them (in the message "
+                           "and a class name), returns an object of a class named after them and a shape that "
+                           "spells them",
+            _correct_plus(LEAK_HIDDEN), _e("graded", flag=("rigged",), zero="target", full="others",
+                                           forbidden=(HIDDEN_LEAK_TAG, "Leak_"))),
+    Hostile("table-of-inputs", "garbage except on a table of the hidden inputs another (correct) submission "
+                               "was graded on, and of those drawn with the seed alone",
+            _table_builder, _e("graded", zero="target", full="others")),
+    Hostile("math-text", "raises an error whose message matplotlib would parse as maths",
+            _with_answer(RAISE_MATH_TEXT), _e("graded", reason=(MATH_TEXT,), zero="target", full="others")),
     # tampering (repaired, then graded)
     Hostile("tamper-check", "check cell replaced by a fake success print; wrong answer",
             _with_notebook(_tamper_check), _e("graded", reason=("restored", "check"), zero="target", full="others")),
@@ -664,6 +789,10 @@ CATALOGUE: tuple[Hostile, ...] = (
     Hostile("duplicate-cell-ids", "every cell has the same nbformat cell id", _raw(_duplicate_cell_ids),
             _e("any", reason=("duplicate", "id"))),
     Hostile("wrong-lesson", "a notebook of another lesson", _raw(_wrong_lesson), _e("rejected", reason=("lesson",))),
+    Hostile("nested-json", "valid JSON nested 200,000 levels deep", _raw(_nested_json),
+            _e("rejected", reason=("nested",))),
+    Hostile("many-values", "600,000 empty lists in the notebook's metadata", _raw(_many_values),
+            _e("rejected", reason=("values",))),
 )
 
 #: Entries that need a wall-clock timeout to end (slow to grade: they run to the grader's --timeout).

@@ -23,7 +23,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Notebooks are committed without outputs; nbgrader must not add any.
 c.ClearOutput.enabled = True
 # nbgrader's feedback shows the autograded notebook's source, hidden test lines
-# included; strip them (GetGrades reads scores from the gradebook, not the source).
+# included; strip them (GetGrades reads scores from the gradebook, not the source),
+# and the lines of tracebacks that quote them (autograder/nbgrader_hidden.py).
 c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.GetGrades",
                                     "nbgrader.preprocessors.ClearHiddenTests",
+                                    "autograder.nbgrader_hidden.ClearHiddenTracebacks",
                                     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -43,7 +45,67 @@ PROBLEMS = {
     "nbformat": "nbformat {detail!r} is not supported; save it as nbformat 4",
     "no-cells": "not a Jupyter notebook (no list of cells)",
     "nbformat-minor": "its nbformat_minor is {detail!r}, not a number",
+    "bounds": "{detail}",
 }
+
+#: Bounds on an untrusted notebook's JSON (:func:`parse_untrusted`): nesting depth, values, code characters.
+MAX_DEPTH = 64
+MAX_ELEMENTS = 500_000
+MAX_CODE_CHARS = 1_000_000
+#: The child process that first reads an untrusted notebook: address space (MiB), CPU and wall seconds.
+PARSE_MEMORY_MB = 512
+PARSE_SECONDS = 20
+
+#: Run by ``python -I -S -c`` with the bounds as arguments and the file on stdin; prints one verdict line.
+_BOUNDS_CHILD = r"""
+import gc, json, resource, sys
+gc.disable()  # millions of containers would otherwise trigger collection after collection
+depth_max, elements_max, code_max, memory_mb, seconds = map(int, sys.argv[1:6])
+resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+sys.setrecursionlimit(depth_max + 40)
+def say(verdict, detail=""):
+    sys.stdout.write(verdict + " " + " ".join(detail.split())[:200] + chr(10))
+    sys.exit(0)
+data = sys.stdin.buffer.read()
+try:
+    text = data.decode("utf-8")
+except UnicodeDecodeError as exc:
+    say("ok")  # the grader's own checks word it
+del data
+try:
+    value = json.loads(text)
+except RecursionError:
+    say("depth")
+except MemoryError:
+    say("memory")
+except json.JSONDecodeError as exc:
+    say("json", "%s at line %d" % (exc.msg, exc.lineno))
+except ValueError as exc:
+    say("json", str(exc))
+del text
+elements, stack = 0, [(value, 1)]
+while stack:
+    item, depth = stack.pop()
+    elements += 1
+    if depth > depth_max:
+        say("depth")
+    if elements > elements_max:
+        say("elements")
+    if isinstance(item, dict):
+        stack.extend((v, depth + 1) for v in item.values())
+    elif isinstance(item, list):
+        stack.extend((v, depth + 1) for v in item)
+code = 0
+cells = value.get("cells") if isinstance(value, dict) else None
+for cell in cells if isinstance(cells, list) else []:
+    if isinstance(cell, dict) and cell.get("cell_type") == "code":
+        source = cell.get("source")
+        code += sum(len(x) for x in source if isinstance(x, str)) if isinstance(source, list) else len(str(source))
+if code > code_max:
+    say("code", str(code))
+say("ok")
+"""
 
 
 def lesson_names(root: Path = SOLUTIONS) -> list[str]:
@@ -108,6 +170,66 @@ def parse(data: bytes | str, where: object = None) -> dict:
     if not isinstance(minor, int) or isinstance(minor, bool):
         raise fail("nbformat-minor", minor)
     return raw
+
+
+def bounds_problem(data: bytes) -> tuple[str, str]:
+    """Read untrusted notebook bytes in a capped child process: ``(verdict, detail)``.
+
+    The child has :data:`PARSE_MEMORY_MB` of address space and
+    :data:`PARSE_SECONDS` of CPU and wall time; it parses the JSON, then
+    measures nesting depth, values and code characters against
+    :data:`MAX_DEPTH`, :data:`MAX_ELEMENTS` and :data:`MAX_CODE_CHARS`.
+    ``verdict`` is ``"ok"`` (within bounds, or not UTF-8: :func:`parse` words
+    that), ``"json"`` (invalid JSON; ``detail`` says where), ``"depth"``,
+    ``"elements"``, ``"code"`` (``detail``: how many characters),
+    ``"memory"`` or ``"time"``.
+    """
+    command = [sys.executable, "-I", "-S", "-c", _BOUNDS_CHILD,
+               *map(str, (MAX_DEPTH, MAX_ELEMENTS, MAX_CODE_CHARS, PARSE_MEMORY_MB, PARSE_SECONDS))]
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=PARSE_SECONDS + 5)
+    except subprocess.TimeoutExpired:
+        return "time", ""
+    verdict, _, detail = done.stdout.decode("utf-8", "replace").strip().partition(" ")
+    if done.returncode != 0 or not verdict:  # killed (CPU time), or died of memory outside Python's reach
+        return ("time" if done.returncode in (-9, -24) else "memory"), ""
+    return verdict, detail
+
+
+#: What each bounds verdict tells the student (``{detail}``: the child's detail).
+BOUNDS_WORDING = {
+    "depth": f"the notebook's JSON is nested more than {MAX_DEPTH} levels deep; a notebook saved by Jupyter "
+             f"is not: re-download it from Jupyter (File > Download)",
+    "elements": f"the notebook's JSON holds more than {MAX_ELEMENTS:,} values; clear the outputs "
+                f"(Edit > Clear Outputs of All Cells), save, and submit again",
+    "code": f"the notebook's code cells hold {{detail}} characters, more than {MAX_CODE_CHARS:,}; "
+            f"remove the pasted data or generated code",
+    "memory": f"the notebook takes more than {PARSE_MEMORY_MB} MiB to read; clear the outputs "
+              f"(Edit > Clear Outputs of All Cells), save, and submit again",
+    "time": f"the notebook takes more than {PARSE_SECONDS} s to read; clear the outputs "
+            f"(Edit > Clear Outputs of All Cells), save, and submit again",
+}
+
+
+def parse_untrusted(data: bytes, where: object = None) -> dict:
+    """:func:`parse` for a file from a student: first read, with bounds, in a capped child process.
+
+    The grader's own process parses the JSON only once the child found it
+    within the bounds (so its memory and time are bounded too); otherwise
+    :class:`NotebookError` with problem ``"bounds"`` (or ``"json"``) says why.
+    An empty file is refused before any child starts.
+    """
+    if not data.strip():
+        return parse(data, where)
+    verdict, detail = bounds_problem(data)
+    if verdict == "json":
+        prefix = "" if where is None else f"{where}: "
+        raise NotebookError(prefix + PROBLEMS["json"].format(detail=detail), "json", detail)
+    if verdict != "ok":
+        text = BOUNDS_WORDING.get(verdict, f"the notebook could not be read within the grader's bounds ({verdict})")
+        text = text.format(detail=detail)
+        raise NotebookError(("" if where is None else f"{where}: ") + text, "bounds", text)
+    return parse(data, where)
 
 
 def read(path: Path) -> nbformat.NotebookNode:

@@ -28,7 +28,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 from urllib.parse import quote
 
 from autograder import results as res
@@ -175,7 +175,7 @@ def _labelled_bars(ax, labels: Sequence[str], counts: Sequence[int], color: str)
     ys = [n - 1 - i for i in range(n)]
     ax.barh(ys, counts, height=0.45, color=color)
     for y, label in zip(ys, labels):
-        ax.text(0, y + 0.3, _short(label, 95), fontsize=8, va="bottom")
+        ax.text(0, y + 0.3, _short(label, 95), fontsize=8, va="bottom", **_PLAIN_TEXT)
     ax.set_yticks([])
     ax.set_ylim(-0.6, n - 0.1)
     ax.set_xlim(0, max(counts) * 1.05)
@@ -231,7 +231,7 @@ def plot_pass_rates(stats: Sequence[CheckStats]) -> str:
                 color="#8c959f", label="visible checks")
         ax.barh([i - 0.2 for i in y], [100 * s.passed for s in stats][::-1], height=0.4,
                 color="#1a7f37", label="visible + hidden (points)")
-        ax.set_yticks(list(y), names)
+        ax.set_yticks(list(y), names, **_PLAIN_TEXT)
         ax.set_xlim(0, 100)
         ax.set_xlabel("% of graded submissions")
         ax.legend(frameon=False, loc="lower right", fontsize=8)
@@ -262,7 +262,7 @@ def plot_times(records: Sequence[res.SubmissionResult], slow: int = 5) -> str:
         ax.axhline(median, color="#57606a", linestyle="--", label=f"median {median:.1f} s")
         for i, (seconds, student, _) in enumerate(timed[:slow]):
             ax.annotate(_short(student, 18), (i, seconds), xytext=(4, 2), textcoords="offset points",
-                        fontsize=7, rotation=30)
+                        fontsize=7, rotation=30, **_PLAIN_TEXT)
         ax.set_xticks([])
         ax.set_xlabel("submissions, slowest first (red: timed out)")
         ax.set_ylabel("seconds")
@@ -283,6 +283,11 @@ def plot_flags(flags: Sequence[tuple[str, int]]) -> str:
     return _png(fig)
 
 
+#: Text from submissions (messages, flags, student ids) is drawn as it is: never parsed as maths
+#: (mathtext: a message like ``$\foo{$`` would stop the report) nor sent through LaTeX.
+_PLAIN_TEXT = {"parse_math": False, "usetex": False}
+
+
 def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -290,14 +295,15 @@ def _short(text: str, n: int) -> str:
 # -- the page ------------------------------------------------------------------------------
 
 def render_report(records: Sequence[res.SubmissionResult], lesson: str, *, workspace: str | os.PathLike | None = None,
-                  redactor: Redactor | None = None) -> str:
+                  redactor: Redactor | Callable[[res.SubmissionResult], Redactor] | None = None) -> str:
     """The class report for ``records`` of one lesson, as a complete HTML page.
 
     With ``workspace``, students link to their feedback pages where those exist.
-    Failure messages pass through ``redactor`` like feedback does.
+    Failure messages pass through ``redactor`` like feedback does (a
+    :class:`Redactor`, or a function giving each record its own).
     """
     if redactor is not None:
-        records = [_redacted(r, redactor) for r in records]
+        records = [_redacted(r, redactor if isinstance(redactor, Redactor) else redactor(r)) for r in records]
     summary = summarize(records)
     stats = check_stats(records)
     failures = failure_counts(records)
@@ -340,7 +346,7 @@ def report_path(workspace: str | os.PathLike, lesson: str) -> Path:
     return Path(workspace) / f"report-{lesson}.html"
 
 
-def write_report(workspace: str | os.PathLike, lesson: str, *, seed: int | None = None) -> Path:
+def write_report(workspace: str | os.PathLike, lesson: str, *, seed: int | str | None = None) -> Path:
     """Write the class report of ``lesson`` from the workspace's records; return its path.
 
     Raises:

@@ -238,7 +238,9 @@ def results_dir(workspace: str | os.PathLike, lesson: str) -> Path:
 
 
 def result_path(workspace: str | os.PathLike, lesson: str, student_id: str) -> Path:
-    """``<workspace>/results/<lesson>/<student_id>.json``."""
+    """``<workspace>/results/<lesson>/<student_id>.json``; a student id that is no plain file name is refused."""
+    if student_id in ("", ".", "..") or any(ch in student_id for ch in "/\\\0"):
+        raise ValueError(f"student id {student_id!r} cannot be a file name; expected a plain name such as 's001'")
     return results_dir(workspace, lesson) / f"{student_id}.json"
 
 

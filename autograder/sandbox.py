@@ -260,7 +260,8 @@ class Sandbox:
         uid = UID_BASE + secrets.randbelow(1_000_000) if self.confined and os.geteuid() == 0 else None
         channel_r, channel_w = os.pipe()
         argv = self.command(["--exec", *inner] if inner else [], uid, channel_w, extra_ro)
-        env = None if self.confined else {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
+        env = None if self.confined else {**{k: v for k, v in os.environ.items() if k != "DLKIT_HIDDEN_SEED"},
+                                          "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}  # never the seed
         start = time.monotonic()
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

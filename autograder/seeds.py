@@ -18,15 +18,66 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import secrets
 
 from dlkit.checks.core import DEFAULT_HIDDEN_SEED, HIDDEN_SEED_ENV
+
+#: How to make and keep a seed (``grade`` says it when none is set; ``python -m autograder seed`` prints it).
+SEED_ADVICE = (
+    "Make one secret seed per term with `python -m autograder seed` (64 random hex digits, 256 bits; "
+    "or python -c \"import secrets; print(secrets.token_hex(32))\"), keep it out of the repository and "
+    "the course files (a password manager, or a file only you can read), and give it to every command "
+    f"of the term: `export {HIDDEN_SEED_ENV}=<seed>` or `--seed <seed>`.")
+
+#: Below this many characters a seed can be guessed by trying them all (a 32-hex-digit seed is 128 bits).
+SHORT_SEED = 32
+
+
+class SeedMissing(ValueError):
+    """``grade`` was given no instructor seed and not told that public hidden inputs are fine."""
+
+
+def given_seed(seed: int | str | None) -> str | None:
+    """The instructor's seed: ``seed``, else ``$DLKIT_HIDDEN_SEED``; None when neither is set (or blank)."""
+    if seed is None:
+        seed = os.environ.get(HIDDEN_SEED_ENV)
+    text = None if seed is None else str(seed).strip()
+    return text or None
 
 
 def effective_seed(seed: int | str | None) -> str:
     """The seed a command uses: ``seed``, else ``$DLKIT_HIDDEN_SEED``, else the course's public default."""
-    if seed is None:
-        seed = os.environ.get(HIDDEN_SEED_ENV, DEFAULT_HIDDEN_SEED)
-    return str(seed).strip()
+    given = given_seed(seed)
+    return given if given is not None else str(DEFAULT_HIDDEN_SEED)
+
+
+def require_seed(seed: int | str | None, *, public_seed: bool = False) -> str:
+    """The instructor's seed, or :class:`SeedMissing` saying how to make one (unless ``public_seed``).
+
+    With ``public_seed`` and no seed, the course's public default is used:
+    anyone can draw its hidden inputs, so use it only for demos and tests.
+    """
+    given = given_seed(seed)
+    if given is None and not public_seed:
+        raise SeedMissing(
+            f"no hidden-check seed: neither --seed nor ${HIDDEN_SEED_ENV} is set, and the course's default "
+            f"seed is public (anyone could draw the hidden inputs with it). {SEED_ADVICE} "
+            f"(For a demo or a test, --public-seed grades with the public default.)")
+    return given if given is not None else str(DEFAULT_HIDDEN_SEED)
+
+
+def short_seed_warning(seed: int | str | None) -> str:
+    """A warning when the given seed is short enough to be found by trying every value, else ""."""
+    given = given_seed(seed)
+    if given is None or len(given) >= SHORT_SEED:
+        return ""
+    return (f"warning: the hidden-check seed has {len(given)} characters; a short seed can be found by trying "
+            f"every value. {SEED_ADVICE}")
+
+
+def new_seed() -> str:
+    """A fresh secret seed: 64 hex digits (256 bits) from the operating system's generator."""
+    return secrets.token_hex(32)
 
 
 @functools.lru_cache(maxsize=8)

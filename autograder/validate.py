@@ -48,7 +48,7 @@ def validate(data: bytes, released: nbformat.NotebookNode) -> nbformat.NotebookN
         raise Rejected(f"the notebook is {len(data) / 1e6:.1f} MB; at most {MAX_NOTEBOOK_BYTES / 1e6:.0f} MB "
                        f"is accepted (clear the outputs before submitting)")
     try:
-        raw = nbs.parse(data)
+        raw = nbs.parse_untrusted(data)  # bounded: read first in a capped child process
     except nbs.NotebookError as exc:
         raise Rejected(_for_students(exc)) from None
     minor = raw.get("nbformat_minor", 0)
@@ -80,6 +80,7 @@ def validate(data: bytes, released: nbformat.NotebookNode) -> nbformat.NotebookN
 
 #: How students are told what :func:`autograder.notebooks.parse` found, where the instructor's words do not fit.
 _STUDENT_WORDING = {
+    "bounds": "{detail}",
     "encoding": "the file is not UTF-8 text; submit the .ipynb file that Jupyter saved",
     "json": "malformed notebook JSON ({detail}); re-download it from Jupyter (File > Download)",
     "nbformat": "nbformat {detail!r} is not supported; save the notebook as nbformat 4",

@@ -22,7 +22,10 @@ JupyterLab or Colab when they run a check cell.
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import os
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ KINDS = ("function", "model", "value")
 
 #: Environment variable with the instructor's seed for hidden cases.
 HIDDEN_SEED_ENV = "DLKIT_HIDDEN_SEED"
+#: The course's public seed, used when no instructor seed is set (the autograder refuses it unless told).
 DEFAULT_HIDDEN_SEED = 20261123
 
 
@@ -139,11 +143,11 @@ class Exercise:
         if self.reference is None and self.score is None:
             raise ValueError(f"Exercise {self.id!r} needs a reference or a score")
 
-    def cases(self, *, hidden: bool = False, seed: int | None = None) -> list[Case]:
-        """The visible cases, or hidden cases drawn from ``seed``."""
+    def cases(self, *, hidden: bool = False, seed: int | str | None = None, salt: str = "") -> list[Case]:
+        """The visible cases, or hidden cases drawn from ``seed`` (and ``salt``: see :func:`hidden_seed`)."""
         if not hidden:
             return list(self.visible())
-        return list(self.hidden(np.random.default_rng(hidden_seed(seed, self.id))))
+        return list(self.hidden(np.random.default_rng(hidden_seed(seed, self.id, salt))))
 
 
 @dataclass(frozen=True)
@@ -167,12 +171,24 @@ class Verdict:
     message: str
 
 
-def hidden_seed(seed: int | None, exercise_id: str) -> int:
-    """Combine the instructor's seed with the exercise id into the seed of its hidden cases."""
+def hidden_seed(seed: int | str | None, exercise_id: str, salt: str = "") -> np.random.SeedSequence:
+    """The seed of an exercise's hidden cases: HMAC-SHA256 keyed by the instructor's seed, never truncated.
+
+    ``seed`` is the instructor's secret (any text, or an int; None:
+    ``$DLKIT_HIDDEN_SEED``, else the course's public default), ``salt`` what
+    the draw is for (the autograder passes the submission's SHA-256, so each
+    submission gets hidden inputs of its own). All 256 bits of the digest seed
+    numpy's generator.
+
+    >>> a, b = hidden_seed("s3cret", "01.relu"), hidden_seed("s3cret", "01.relu", salt="ab12")
+    >>> a.entropy != b.entropy and a.entropy == hidden_seed("s3cret", "01.relu").entropy
+    True
+    """
     if seed is None:
-        seed = int(os.environ.get(HIDDEN_SEED_ENV, DEFAULT_HIDDEN_SEED))
-    mixed = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, *exercise_id.encode()])
-    return int(mixed.generate_state(1)[0])
+        seed = os.environ.get(HIDDEN_SEED_ENV, DEFAULT_HIDDEN_SEED)
+    message = b"dlkit hidden cases v2\0" + exercise_id.encode() + b"\0" + salt.encode()
+    digest = hmac.new(str(seed).strip().encode(), message, hashlib.sha256).digest()
+    return np.random.SeedSequence(int.from_bytes(digest, "little"))
 
 
 # -- registry -----------------------------------------------------------------
@@ -438,6 +454,99 @@ def judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Sequence[n
     return Verdict(True, "ok")
 
 
+#: Exception names a hidden case's message may show besides Python's own (a class the student's code
+#: defines could be named after the inputs it was given).
+_KNOWN_ERRORS = frozenset({"LinAlgError", "AxisError", "UFuncTypeError", "DTypePromotionError", "CheckFailed",
+                           "ForbiddenCall"})
+
+#: Outcome errors by how they start, and what a hidden case's message says instead (fixed text).
+_ERROR_KINDS = (
+    ("numerical trouble", "numpy overflowed or divided by zero on it"),
+    ("not implemented yet", "not implemented yet: replace `raise NotImplementedError()` with your code"),
+    ("is not set yet", "it is not set yet: assign your answer to `{function}`"),
+    ("calls `", "it calls a function this exercise forbids"),
+    ("returned ", "it returned values of another dtype than its inputs' (see the exercise text)"),
+    ("expected ", "it returned something other than numbers"),
+)
+
+
+def known_error_name(name: str) -> str:
+    """``name`` when it is an exception type of Python's own (or numpy's), else fixed words.
+
+    >>> known_error_name("ZeroDivisionError"), known_error_name("Leak_0_5")
+    ('ZeroDivisionError', 'an exception of a class of its own')
+    """
+    import builtins
+
+    name = name.strip()
+    known = getattr(builtins, name, None) if name.isidentifier() else None
+    if (isinstance(known, type) and issubclass(known, BaseException)) or name in _KNOWN_ERRORS:
+        return name
+    return "an exception of a class of its own"
+
+
+def error_kind(error: str, function: str = "your function") -> str:
+    """What an outcome's error says, in fixed words that carry nothing the student's code wrote.
+
+    The error text of a hidden case may be anything: the student's process
+    writes it. Only an exception type of Python's own (or numpy's) is named.
+
+    >>> error_kind("raised ValueError: operands could not be broadcast (3, 7)")
+    'your code raised ValueError on it'
+    >>> error_kind("raised Leak_0_123: whatever")
+    'your code raised an exception of a class of its own on it'
+    """
+    if error.startswith("raised "):
+        return f"your code raised {known_error_name(error[7:].split(':', 1)[0])} on it"
+    if error.startswith("`") and " is not a function " in error:
+        return f"`{function}` is not a function"
+    for start, words in _ERROR_KINDS:
+        if error.startswith(start):
+            return words.format(function=function)
+    return "your code gave no answer the grader could read"
+
+
+_SHAPE = re.compile(r"\(\s*\d+\s*(?:,\s*\d*\s*)*\)")
+
+
+def private_failure(exercise: Exercise, case: Case, outcome: Outcome, expected: Sequence[np.ndarray]) -> str:
+    """What went wrong on a hidden case, as far as privacy allows (the case is known by its fixed label).
+
+    Said: which kind of failure, the number of values returned, the size of
+    the error (share of entries wrong, largest absolute and relative error),
+    a score's own verdict with shapes masked. Never said: the case's inputs,
+    shapes or expected values, nor any text the student's code produced while
+    handling them (an exception's message, printed output, a class name).
+    """
+    if outcome.error is not None:
+        return error_kind(outcome.error, exercise.function)
+    if outcome.mutated:
+        return "your code changed its input in place"
+    got = outcome.output
+    if exercise.score is not None and got is not None:
+        return _SHAPE.sub("(...)", exercise.score(case, got).message or "the score is too low")[:200]
+    if got is None or len(got) != len(expected):
+        return f"it returned {0 if got is None else len(got)} value(s), expected {len(expected)}"
+    for k, (g, e) in enumerate(zip(got, expected)):
+        which = f" (returned value {k + 1})" if len(expected) > 1 else ""
+        if g.shape != e.shape:
+            return f"the output{which} has the wrong shape (or number of dimensions)"
+        rtol, atol = case.tol or (exercise.rtol, exercise.atol)
+        bad = ~_close(g, e, rtol, atol)
+        if bad.any():
+            with np.errstate(all="ignore"):
+                diff = np.abs(g[bad] - e[bad])
+                nonzero = np.abs(e[bad]) > 0
+                rel = diff[nonzero] / np.abs(e[bad][nonzero])
+            if not np.isfinite(diff).all():
+                size = "some entries are inf or NaN where the answer is finite"
+            else:
+                size = f"the largest error is {float(diff.max()):.2g}"
+                size += f" (relative {float(rel.max()):.2g})" if rel.size else ""
+            return f"the output{which} is wrong in {100 * bad.mean():.0f}% of its entries; {size}"
+    return "it differs from the expected answer"
+
+
 def _close(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
     """Elementwise closeness; NaN matches NaN only where the reference is NaN too."""
     both_nan = np.isnan(got) & np.isnan(expected)
@@ -464,9 +573,14 @@ def run(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False, seed:
     for number, case in enumerate(cases, start=1):
         outcome = call_student(exercise, fn, case)
         verdict = judge(exercise, case, outcome, expected_output(exercise, case))
+        if not verdict.passed and hidden:  # its inputs stay hidden: the fixed label and the size of the error
+            label = f" ({case.label})" if case.label else ""
+            hint = case.hint or exercise.hint
+            raise CheckFailed(f"{exercise.function}: hidden check {number} of {len(cases)}{label} failed: "
+                              f"{private_failure(exercise, case, outcome, expected_output(exercise, case))}."
+                              + (f"\n  Hint: {hint}" if hint else ""))
         if not verdict.passed:
-            kind = "hidden check" if hidden else "check"
-            raise CheckFailed(f"{exercise.function}: {kind} {number} of {len(cases)} failed.\n  {verdict.message}")
+            raise CheckFailed(f"{exercise.function}: check {number} of {len(cases)} failed.\n  {verdict.message}")
     if not quiet:
         kind = "hidden check" if hidden else "check"
         detail = f" ({verdict.message})" if exercise.score is not None and verdict.message != "ok" else ""

@@ -15,9 +15,10 @@ EXPECTED = {
     "report": (["lesson"], {"--workspace": "grading", "--seed": None}),
     "grade": (["lesson", "submissions"], {"--workspace": "grading", "--seed": None, "--jobs": 1, "--timeout": 120.0,
                                           "--memory-mb": 3072, "--unsafe": False, "--attempt": "latest",
-                                          "--regrade": False}),
+                                          "--regrade": False, "--public-seed": False}),
     "export": ([], {"--workspace": "grading", "--out": None, "--format": None, "--lesson": None, "--column": None}),
     "demo": (["lessons"], {"--workspace": "demo-output", "--no-execute": False}),
+    "seed": ([], {}),
 }
 
 
@@ -44,10 +45,12 @@ def test_every_command_keeps_its_arguments_and_defaults():
     (["grade", "01", "subs"], {"lesson": "01", "submissions": "subs", "workspace": "grading", "seed": None,
                                "jobs": 1, "timeout": 120.0, "memory_mb": 3072, "unsafe": False}),
     (["grade", "01", "subs", "--seed", "7", "--workspace", "w", "--memory-mb", "64"],
-     {"seed": 7, "workspace": "w", "memory_mb": 64}),
+     {"seed": "7", "workspace": "w", "memory_mb": 64}),
+    (["grade", "01", "subs", "--seed", "9f86d081884c7d659a2feaa0c55ad015", "--public-seed"],
+     {"seed": "9f86d081884c7d659a2feaa0c55ad015", "public_seed": True}),
     (["demo"], {"lessons": [], "workspace": "demo-output", "no_execute": False}),
     (["demo", "01", "02", "--no-execute"], {"lessons": ["01", "02"], "no_execute": True}),
-    (["feedback", "01", "--seed", "3"], {"lesson": "01", "workspace": "grading", "seed": 3}),
+    (["feedback", "01", "--seed", "3"], {"lesson": "01", "workspace": "grading", "seed": "3"}),
     (["report", "01"], {"lesson": "01", "workspace": "grading", "seed": None}),
     (["export", "--out", "g.csv"], {"workspace": "grading", "out": "g.csv"}),
     (["release", "--check", "01"], {"lessons": ["01"], "check": True}),

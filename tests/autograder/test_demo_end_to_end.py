@@ -12,6 +12,7 @@ from autograder import demo
 from autograder import hostile as H
 from autograder import notebooks as nbs
 from autograder.feedback import Redactor
+from autograder.results import load_results
 
 pytestmark = pytest.mark.slow
 
@@ -50,9 +51,11 @@ def test_demo_grades_feedback_report_and_checks_every_student(tmp_path, monkeypa
     assert float(rows["blank"]["score"]) == 0.0
     assert rows["hostile-empty-file"]["status"].startswith("rejected: ")
     exercise_ids = [f"01.{name}" for name in ("sigmoid", "tanh", "relu", "softmax", "dense", "two_layer")]
-    hidden_inputs = Redactor(exercise_ids).fingerprints  # what the grader drew for the hidden checks
-    assert hidden_inputs
+    records = {r.student_id: r for r in load_results(ws, LESSON)}
     for sid in students:
+        # what the grader drew for this submission's hidden checks (from the seed and the submission's digest)
+        hidden_inputs = Redactor(exercise_ids, salt=records[sid].submission_sha256).fingerprints
+        assert hidden_inputs
         page = html.unescape((ws / "feedback" / sid / LESSON / f"{LESSON}.html").read_text())
         assert "hidden=True" not in page and "BEGIN HIDDEN TESTS" not in page
         assert not [f for f in hidden_inputs if f in page], f"{sid}'s feedback shows a hidden input"

@@ -155,7 +155,8 @@ def test_bad_input_errors_say_what_to_do(tmp_path):
 
 
 @pytest.mark.parametrize("module", ["autograder.feedback", "autograder.report", "autograder.templates",
-                                    "autograder.hostile"])
+                                    "autograder.hostile", "autograder.nbgrader_hidden", "autograder.seeds",
+                                    "dlkit.checks.core"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

@@ -63,7 +63,8 @@ def _grade(tmp_path, lesson, submissions: dict[str, object]) -> dict:
     for sid, nb in submissions.items():
         (subs / f"{sid}.ipynb").write_bytes(H._dump(nb) if not isinstance(nb, bytes) else nb)
     grade_lesson(LESSON, subs, tmp_path / "ws", jobs=2, limits=Limits(timeout_s=30, memory_mb=2048),
-                 progress=False, use_gradebook=False, source_root=source_root, release_root=release_root)
+                 progress=False, use_gradebook=False, source_root=source_root, release_root=release_root,
+                 public_seed=True)
     return {r.student_id: r for r in load_results(tmp_path / "ws", LESSON)}
 
 

@@ -207,8 +207,6 @@ def test_nbgrader_gives_full_marks_to_the_solution_and_zero_to_the_blank(lesson)
 
 
 @per_lesson()
-@pytest.mark.xfail(strict=True, reason="known leak (issue 17, feedback): nbgrader's feedback quotes a failing check "
-                                       "cell's hidden line in the traceback; its source is cleared by ClearHiddenTests")
 def test_nbgrader_feedback_shows_no_hidden_test(lesson):
     pages = nbgrader_run(lesson)["feedback"]
     for student in ("full", "blank"):
