@@ -26,6 +26,7 @@ from autograder.seeds import SeedMismatch
 from autograder.synthetic import fill
 from tests.autograder import lms_fixtures as fx
 from tests.autograder.grade_support import LESSON, lite_lesson, released
+from tests.book.conftest import artifacts, chromium  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(probe()[0] is None, reason="no working bubblewrap here")
 
@@ -122,39 +123,31 @@ def _get(url: str, token: str):
         return json.loads(resp.read().decode("utf-8"))
 
 
-def test_formgrader_shows_the_same_grades(graded, tmp_path):
+@pytest.fixture(scope="module")
+def formgrader(graded, tmp_path_factory):
+    """formgrader (a Jupyter server with nbgrader's extension) on 127.0.0.1, serving the graded workspace."""
     _, ws, *_ = graded
+    home = tmp_path_factory.mktemp("formgrader")
     port, token = _free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyter", "server", "--no-browser", "--ServerApp.allow_root=True",
            f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={ws}", "--ServerApp.port_retries=0",
            '--ServerApp.jpserver_extensions={"nbgrader.server_extensions.formgrader": True}']
-    env = {**_nbgrader_env(), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
-    log = open(tmp_path / "server.log", "w")
+    env = {**_nbgrader_env(), "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTER_CONFIG_DIR": str(home / "cfg")}
+    log = open(home / "server.log", "w")
     server = subprocess.Popen(cmd, cwd=ws, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}/formgrader/api"
+    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
         while True:
             try:
-                assignments = _get(f"{base}/assignments", token)
+                _get(f"{base}/formgrader/api/assignments", token)
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("formgrader did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
+                    pytest.fail("formgrader did not start:\n" + (home / "server.log").read_text()[-3000:])
                 time.sleep(1)
-        records = {r.student_id: r for r in load_results(ws, LESSON)}
-        [assignment] = [a for a in assignments if a["name"] == LESSON]
-        assert assignment["num_submissions"] == len(records)
-        subs = {s["student"]: s for s in _get(f"{base}/submissions/{LESSON}", token)}
-        assert set(subs) == set(records)
-        for sid, sub in subs.items():
-            assert sub["autograded"] is True and sub["needs_manual_grade"] is False, sub
-            assert sub["score"] == records[sid].score and sub["timestamp"]
-        assert (subs["80001"]["first_name"], subs["80001"]["last_name"]) == ("Alice", "Anders")
-        notebooks = _get(f"{base}/submitted_notebooks/{LESSON}/{LESSON}", token)
-        assert {n["student"] for n in notebooks} == set(records)
-        assert not any(n["needs_manual_grade"] for n in notebooks)
+        yield {"base": base, "token": token, "ws": ws}
     finally:
         server.terminate()
         try:
@@ -162,6 +155,47 @@ def test_formgrader_shows_the_same_grades(graded, tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+def test_formgrader_shows_the_same_grades(formgrader):
+    ws, token = formgrader["ws"], formgrader["token"]
+    base = f"{formgrader['base']}/formgrader/api"
+    assignments = _get(f"{base}/assignments", token)
+    records = {r.student_id: r for r in load_results(ws, LESSON)}
+    [assignment] = [a for a in assignments if a["name"] == LESSON]
+    assert assignment["num_submissions"] == len(records)
+    subs = {s["student"]: s for s in _get(f"{base}/submissions/{LESSON}", token)}
+    assert set(subs) == set(records)
+    for sid, sub in subs.items():
+        assert sub["autograded"] is True and sub["needs_manual_grade"] is False, sub
+        assert sub["score"] == records[sid].score and sub["timestamp"]
+    assert (subs["80001"]["first_name"], subs["80001"]["last_name"]) == ("Alice", "Anders")
+    notebooks = _get(f"{base}/submitted_notebooks/{LESSON}/{LESSON}", token)
+    assert {n["student"] for n in notebooks} == set(records)
+    assert not any(n["needs_manual_grade"] for n in notebooks)
+
+
+def test_formgrader_pages_in_a_browser(formgrader, chromium, artifacts):
+    """What the instructor sees: Manage Assignments lists the lesson; a submission opens with its grades."""
+    base, token = formgrader["base"], formgrader["token"]
+    page = chromium.new_page()
+    try:
+        page.goto(f"{base}/formgrader?token={token}")
+        row = page.locator("tr", has_text=LESSON).first
+        row.wait_for()
+        assert str(len(load_results(formgrader["ws"], LESSON))) in row.inner_text()   # its submissions counted
+        page.screenshot(path=artifacts / "formgrader-manage-assignments.png", full_page=True)
+
+        notebooks = _get(f"{base}/formgrader/api/submitted_notebooks/{LESSON}/{LESSON}", token)
+        alice = next(n for n in notebooks if n["student"] == "80001")
+        page.goto(f"{base}/formgrader/submissions/{alice['id']}/?token={token}")
+        page.get_by_text("def relu", exact=False).first.wait_for()
+        scores = page.locator("input.score")
+        assert scores.count() > 0 and all(float(v) > 0 for v in scores.evaluate_all("els => els.map(e => e.value)")
+                                          if v), "the correct submission shows no points"
+        page.screenshot(path=artifacts / "formgrader-submission.png", full_page=True)
+    finally:
+        page.close()
 
 
 def test_cli_exits_non_zero_when_nothing_was_graded(tmp_path, capsys):
