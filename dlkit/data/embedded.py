@@ -279,7 +279,7 @@ def _sine_truth(x: np.ndarray) -> np.ndarray:
 LENDING_FEATURES = ("group", "repayment_score", "savings", "postcode_area", "noise")
 
 
-def make_biased_lending(n_samples: int = 10_000, bias: float = 1.0, minority: float = 0.35, seed: int = 0, *,
+def make_biased_lending(n_samples: int = 20_000, bias: float = 1.0, minority: float = 0.35, seed: int = 0, *,
                         val_size: float = VAL_SIZE, test_size: float = TEST_SIZE) -> DataSplits:
     """Loan decisions with a sensitive attribute and a bias built in on purpose (generated, nothing downloaded).
 
