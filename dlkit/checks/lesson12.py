@@ -197,17 +197,18 @@ def _decisions_case(rng: np.random.Generator, groups, sizes, rates, label: str, 
 
 def _fairness_visible() -> list[Case]:
     y_true = np.array([1, 1, 0, 0, 1, 1, 0, 0])
-    y_pred = np.array([1, 1, 1, 0, 1, 0, 0, 0])
+    y_pred = np.array([1, 1, 1, 0, 1, 1, 0, 0])
     group = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     rng = np.random.default_rng(124)
     return [
-        Case((y_true, y_pred, group), label="two groups of four: selection rates 3/4 and 1/4",
-             hint="dp = largest selection rate minus smallest (0.75 - 0.25); eo = the larger of the TPR spread "
-                  "(1 - 0.5) and the FPR spread (0.5 - 0)."),
+        Case((y_true, y_pred, group), label="two groups of four: equal true positive rates, unequal false positives",
+             hint="dp = largest selection rate minus smallest (3/4 - 2/4); eo = the larger of the TPR spread "
+                  "(1 - 1 = 0) and the FPR spread (1/2 - 0): equalised odds looks at both rates."),
         Case((y_true, y_pred, 1 - group), label="the same with the group labels swapped: differences are >= 0",
              hint="Both metrics are max - min over the groups, never negative, whichever group is ahead."),
         _decisions_case(rng, [0, 1, 2], [30, 40, 50], [0.2, 0.5, 0.8], "three groups: max minus min over all of them",
-                        hint="Loop over np.unique(group), not over {0, 1}."),
+                        hint="Take max - min over every group in np.unique(group), not a difference of groups 0 "
+                             "and 1."),
         _decisions_case(rng, [3, 7], [20, 36], [0.6, 0.3], "group labels that are not 0 and 1"),
         *_fairness_cases(cases.fixed_rng()),
     ]
