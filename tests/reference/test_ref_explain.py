@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import captum.attr as captum_attr          # course dependencies (pyproject.toml): never skipped
+import fairlearn.metrics as fairlearn_metrics
 import numpy as np
 import pytest
 import torch
 
 from dlkit.checks.lesson12 import random_cnn_state
 from dlkit.reference import explain
-
-captum_attr = pytest.importorskip("captum.attr", reason="captum is a course dependency: pip install -e .")
-fairlearn_metrics = pytest.importorskip("fairlearn.metrics", reason="fairlearn is a course dependency: pip install -e .")
 
 
 class _Net(torch.nn.Module):
