@@ -19,7 +19,9 @@ Which loader a lesson uses:
 loader                         what                                    lessons
 =============================  ======================================  ========
 load_iris, load_wine           small tables, 3 classes                 01, 04
-load_breast_cancer             30 features, 2 classes                  02, 12
+load_breast_cancer             30 features, 2 classes                  02
+make_biased_lending            loans with a sensitive attribute and    12
+                               a documented label bias (generated)
 load_digits                    8x8 digits, 10 classes                  04-08
 make_moons / circles / spirals 2-D toy classification                  01, 03
 make_gaussian_mixture          2-D mixture, the GAN target             10
@@ -40,6 +42,7 @@ from dlkit.data.embedded import (
     load_iris,
     load_wine,
     make_circles,
+    make_biased_lending,
     make_gaussian_mixture,
     make_moons,
     make_regression_1d,
@@ -55,7 +58,7 @@ __all__ = [
     "CharVocab", "DataSplits", "DownloadError", "FormatError", "IntegrityError", "RemoteFile", "SplitTensors",
     "TextSplits", "WordVocab", "data_dir", "digits_as_sequences", "fetch", "load_breast_cancer", "load_cifar10",
     "load_digits", "load_fashion_mnist", "load_imdb", "load_iris", "load_mnist", "load_stock_prices",
-    "load_text_corpus", "load_wine", "make_circles", "make_gaussian_mixture", "make_moons", "make_regression_1d",
+    "load_text_corpus", "load_wine", "make_biased_lending", "make_circles", "make_gaussian_mixture", "make_moons", "make_regression_1d",
     "make_reviews", "make_sequence_task", "make_spirals", "noisy_sines", "read_cifar10", "read_idx", "read_imdb",
     "tokenize", "use_full_data",
 ]

@@ -271,3 +271,65 @@ def _linear_truth(x: np.ndarray) -> np.ndarray:
 
 def _sine_truth(x: np.ndarray) -> np.ndarray:
     return np.sin(x) + 0.3 * x
+
+
+# ---- a tabular task with a known bias (lesson 12) ------------------------------------------------
+
+#: Column names of :func:`make_biased_lending`'s ``X``; column 0 is the sensitive attribute.
+LENDING_FEATURES = ("group", "repayment_score", "savings", "postcode_area", "noise")
+
+
+def make_biased_lending(n_samples: int = 20_000, bias: float = 1.0, minority: float = 0.35, seed: int = 0, *,
+                        val_size: float = VAL_SIZE, test_size: float = TEST_SIZE) -> DataSplits:
+    """Loan decisions with a sensitive attribute and a bias built in on purpose (generated, nothing downloaded).
+
+    Shape: ``X_*`` ``(N, 5)`` float32, columns :data:`LENDING_FEATURES`; column 0, ``group``, is the
+    sensitive attribute (0 or 1, group 1 the minority); ``y_*`` ``(N,)`` int64, 1 = the loan was
+    approved in the historical records. ``info["merit_train"]`` (and ``_val``, ``_test``) hold the
+    decisions an unbiased process would have made for the same people.
+
+    How it is generated (the known bias). Each person has a group ``g`` (1 with probability
+    ``minority``) and a hidden creditworthiness ``q ~ N(0, 1)`` drawn **independently of g**: the two
+    groups are equally creditworthy by construction. The features are noisy views of ``q`` plus one
+    proxy of the group::
+
+        repayment_score = q + N(0, 0.6),  savings = q + N(0, 0.8),
+        postcode_area   = g + N(0, 0.6)   (where people live: says nothing about q, much about g),
+        noise           = N(0, 1).
+
+    The recorded label is the historical decision ``y = 1[q + e - bias * g > 0]``, ``e ~ N(0, 0.5)``:
+    a member of group 1 had to be ``bias`` standard deviations more creditworthy to be approved
+    (**label bias**). With the default ``bias=1.0`` about 50% of group 0 and 19% of group 1 were
+    approved. The merit labels are ``1[q + e > 0]``, the same decisions with ``bias = 0``.
+    A model trained on the records learns the bias, also without the ``group`` column, through
+    ``postcode_area``.
+
+    Example:
+        >>> ds = make_biased_lending(seed=0)
+        >>> ds.feature_names[0], ds.X_train.shape[1]
+        ('group', 5)
+    """
+    n_samples = check_int(n_samples, "n_samples", low=100)
+    bias = check_real(bias, "bias", low=0.0)
+    minority = check_real(minority, "minority", low=0.0, high=1.0)
+    if not 0.0 < minority < 1.0:
+        raise ValueError(f"minority is the share of group 1 and must lie strictly between 0 and 1, got {minority}")
+    rng = np.random.default_rng(check_int(seed, "seed", low=0))
+    g = (rng.random(n_samples) < minority).astype(np.float64)
+    q = rng.normal(size=n_samples)
+    X = np.stack([g, q + rng.normal(0, 0.6, n_samples), q + rng.normal(0, 0.8, n_samples),
+                  g + rng.normal(0, 0.6, n_samples), rng.normal(size=n_samples)], axis=1)
+    e = rng.normal(0, 0.5, n_samples)
+    merit = (q + e > 0).astype(np.int64)
+    y = (q + e - bias * g > 0).astype(np.int64)
+    # Split the merit labels exactly as X and y: carry them as an extra column, then take it off.
+    ds = _from_arrays("biased_lending", np.column_stack([X, merit]), y, classes=["denied", "approved"],
+                      source=f"generated locally (dlkit.data.make_biased_lending, bias={bias:g}, seed={seed})",
+                      seed=seed, val_size=val_size, test_size=test_size, scale=False,
+                      feature_names=list(LENDING_FEATURES),
+                      notes=f"label bias: group 1 needed +{bias:g} sd of creditworthiness to be approved")
+    for split in ("train", "val", "test"):
+        Xs = getattr(ds, f"X_{split}")
+        ds.info[f"merit_{split}"] = Xs[:, -1].astype(np.int64)
+        setattr(ds, f"X_{split}", np.ascontiguousarray(Xs[:, :-1]))
+    return ds

@@ -21,6 +21,8 @@ function                  what it draws                               lesson
 ``gan_samples``           generator samples as training goes on       10
 ``attention``             attention weights, one panel per head       11
 ``saliency``              a saliency map over its image               12
+``attributions``          attribution maps side by side, colourbars   12
+``tradeoff``              one measure against another, per method     12
 ``LivePlot``              curves that update in place while training  04 on
 ``layered``               a network as columns of nodes and arrows    01, 08-09
 ``diagram``               any boxes-and-arrows graph (``Node``)       01 on
@@ -30,17 +32,17 @@ function                  what it draws                               lesson
 
 from dlkit.plot.activations import ACTIVATIONS, activation, activation_curve
 from dlkit.plot.boundary import boundary_grid, decision_boundary, neuron, neuron_accuracy, neuron_output
-from dlkit.plot.curves import curves, hyperparameter_search
+from dlkit.plot.curves import curves, hyperparameter_search, tradeoff
 from dlkit.plot.diagrams import ROLE_COLOURS, Layer, Node, diagram, layered
 from dlkit.plot.graph import computation_graph
 from dlkit.plot.descent import SURFACES, Surface, descent_path, gradient_descent_path
 from dlkit.plot.heatmaps import attention, confusion_counts, confusion_matrix
-from dlkit.plot.images import as_images, feature_maps, filters, gan_samples, image_grid, saliency
+from dlkit.plot.images import as_images, attributions, feature_maps, filters, gan_samples, image_grid, saliency
 from dlkit.plot.live import LivePlot, epoch_line, resolve_mode
 
 __all__ = [
-    "ACTIVATIONS", "ROLE_COLOURS", "SURFACES", "Layer", "LivePlot", "Node", "Surface", "activation", "activation_curve", "as_images", "attention",
+    "ACTIVATIONS", "ROLE_COLOURS", "SURFACES", "Layer", "LivePlot", "Node", "Surface", "activation", "activation_curve", "as_images", "attention", "attributions",
     "boundary_grid", "computation_graph", "confusion_counts", "confusion_matrix", "curves", "decision_boundary", "descent_path",
     "diagram", "epoch_line", "feature_maps", "filters", "gan_samples", "gradient_descent_path", "hyperparameter_search",
-    "image_grid", "layered", "neuron", "neuron_accuracy", "neuron_output", "resolve_mode", "saliency",
+    "image_grid", "layered", "neuron", "neuron_accuracy", "neuron_output", "resolve_mode", "saliency", "tradeoff",
 ]

@@ -1,4 +1,4 @@
-"""Training curves (train vs validation) and hyperparameter-search results (lessons 04 to 07)."""
+"""Training curves (train vs validation), hyperparameter-search results (lessons 04 to 07) and trade-offs (12)."""
 
 from __future__ import annotations
 
@@ -163,5 +163,41 @@ def hyperparameter_search(results, *, score: str = "score", params: Sequence[str
         ax.legend(loc="best", fontsize="small")
     summary = ", ".join(f"{names[k]}={columns[k][best]}" for k in params)
     fig.suptitle(f"best: {summary} ({score} {y[best]:.4g})")
+    fig.tight_layout()
+    return fig
+
+
+def tradeoff(points: Mapping[str, tuple[Sequence[float], Sequence[float]]], *, xlabel: str, ylabel: str,
+             annotate: Mapping[str, Sequence[str]] | None = None, ax=None):
+    """A trade-off between two measures: one line of points per method (e.g. unfairness against accuracy).
+
+    Args:
+        points: method name -> ``(x values, y values)``, equal lengths.
+        xlabel, ylabel: the axis labels, in the lesson's notation.
+        annotate: method name -> a short text per point (e.g. the setting that produced it).
+        ax: an Axes to draw into; default a new figure.
+
+    Returns:
+        the Figure.
+
+    Example:
+        >>> fig = dlkit.plot.tradeoff({"per-group thresholds": (dp, acc)}, xlabel="DP difference", ylabel="accuracy")
+    """
+    from dlkit.plot.boundary import CLASS_COLOURS, CLASS_MARKERS
+
+    if not isinstance(points, Mapping) or not points:
+        raise TypeError("points must be a non-empty dict: method name -> (x values, y values).")
+    fig, ax = figure_and_axes(ax, figsize=(5.6, 4.0))
+    for k, (name, (xs, ys)) in enumerate(points.items()):
+        xs, ys = np.asarray(xs, dtype=float).reshape(-1), np.asarray(ys, dtype=float).reshape(-1)
+        if xs.shape != ys.shape:
+            raise ValueError(f"points[{name!r}]: {xs.size} x values but {ys.size} y values; give one of each per point.")
+        ax.plot(xs, ys, marker=CLASS_MARKERS[k % 8], color=CLASS_COLOURS[k % 8], label=name)
+        for x, y, text in zip(xs, ys, (annotate or {}).get(name, ())):
+            ax.annotate(text, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
     fig.tight_layout()
     return fig

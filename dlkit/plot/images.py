@@ -264,3 +264,63 @@ def saliency(image, saliency_map, *, alpha: float = 0.5, ax=None, cmap: str = "h
         panel.set_yticks([])
     fig.tight_layout()
     return fig
+
+
+def attributions(images, maps: Mapping[str, object], *, titles: Sequence[str] | None = None, signed=None,
+                 size: float = 1.9):
+    """Attribution maps side by side with the images they explain: one row per image, one column per method.
+
+    Args:
+        images: ``(N, 1, H, W)``, ``(N, H, W)`` or flat ``(N, H*W)`` grey images.
+        maps: method name -> its maps, each of the images' shape (e.g. ``{"saliency": s, "IG": ig}``).
+        titles: a title per row (e.g. ``"label 3"``), shown over the image.
+        signed: the method names whose maps have a sign (drawn red positive, blue negative, 0 white,
+            on a scale symmetric about 0); default every map with a negative value. The others are
+            drawn from white to black.
+        size: inches per panel.
+
+    Every panel has its own colourbar, since methods measure in different units.
+
+    Returns:
+        the Figure.
+
+    Example:
+        >>> fig = dlkit.plot.attributions(x[:3], {"saliency": sal, "integrated gradients": ig})
+    """
+    imgs = as_images(images, "images")
+    if imgs.ndim != 3:
+        raise ValueError(f"images must be grey images; got colour images of shape {imgs.shape}.")
+    if not isinstance(maps, Mapping) or not maps:
+        raise TypeError("maps must be a non-empty dict: method name -> attribution maps of the images' shape.")
+    panels = {}
+    for name, m in maps.items():
+        arr = to_numpy(m, f"maps[{name!r}]").astype(float)
+        if arr.size != imgs.size:
+            raise ValueError(f"maps[{name!r}] must hold one map per image, {imgs.shape[0]} maps of "
+                             f"{imgs.shape[1]}x{imgs.shape[2]}; got shape {arr.shape}.")
+        panels[name] = arr.reshape(imgs.shape)
+    if signed is None:
+        signed = [name for name, arr in panels.items() if (arr < 0).any()]
+    if titles is not None and len(titles) != len(imgs):
+        raise ValueError(f"titles must have one entry per image ({len(imgs)}), got {len(titles)}.")
+    rows, cols = len(imgs), 1 + len(panels)
+    fig, axes = new_figure(rows, cols, figsize=(size * 1.25 * cols, size * rows + 0.4))
+    for r in range(rows):
+        ax = axes[r, 0]
+        ax.imshow(imgs[r], cmap="gray", interpolation="nearest")
+        ax.set_title(titles[r] if titles is not None else "image", fontsize=9)
+        for c, (name, arr) in enumerate(panels.items(), start=1):
+            ax = axes[r, c]
+            if name in signed:
+                bound = float(np.abs(arr[r]).max()) or 1.0
+                shown = ax.imshow(arr[r], cmap="RdBu_r", vmin=-bound, vmax=bound, interpolation="nearest")
+            else:
+                shown = ax.imshow(arr[r], cmap="Greys", vmin=0, interpolation="nearest")
+            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+            if r == 0:
+                ax.set_title(name, fontsize=9)
+        for ax in axes[r]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.tight_layout()
+    return fig

@@ -42,7 +42,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 COLAB_PREINSTALLED = ["numpy", "torch", "matplotlib", "ipywidgets", "scikit-learn", "tqdm", "ipykernel"]
 # What dlkit needs beyond Colab's own packages: on Colab pip downloads these from PyPI when the setup
 # cell installs dlkit; offline they come from this environment in the same way as the packages above.
-DOWNLOADED_ON_COLAB = ["optuna"]
+DOWNLOADED_ON_COLAB = ["optuna", "captum", "fairlearn"]
 LESSONS = load_build_module().lessons(REPO)
 
 
