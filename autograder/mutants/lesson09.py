@@ -267,7 +267,7 @@ ALTERNATIVES: dict[str, list[tuple[str, str]]] = {
             digits_rnn = LastStep(nn.LSTM(8, 64, batch_first=True), nn.Linear(64, 10))
             optimizer = torch.optim.Adam(digits_rnn.parameters(), lr=1e-2)
             for epoch in range(12):
-                for X, y in batches(X_fit, y_fit):
+                for X, y in batches(X_fit, y_fit, batch_size=32):
                     optimizer.zero_grad()
                     nn.functional.cross_entropy(digits_rnn(X), y).backward()
                     torch.nn.utils.clip_grad_norm_(digits_rnn.parameters(), 1.0)

@@ -18,7 +18,7 @@ from dlkit.checks import cases
 from dlkit.checks.core import Case, Exercise, accuracy_at_least, register
 from dlkit.reference import rnn
 
-#: Exercise 5 passes at this test accuracy; the solution's GRU gets 95 to 99% over five seeds.
+#: Exercise 5 passes at this test accuracy; the solution's GRU gets 94.4 to 98.1% over seeds 0 to 4.
 DIGITS_TARGET = 0.93
 
 #: The one label of exercise 5's cases, visible (the whole test split) and hidden (a new selection of it).
@@ -64,10 +64,10 @@ def _forward_visible() -> list[Case]:
                label="one unit: an input at t = 0 echoes through W_hh at t = 1 and t = 2",
                hint="h_t = tanh(x_t W_ih^T + h_{t-1} W_hh^T + b), with h_{t-1} the state you just computed "
                     "(h0 at t = 0); store every h_t, not only the last one.")
-    return [one, *_forward_cases(rng),
-            _sequence_case(rng, 4, 2, 3, 3, "a non-zero starting state h0",
-                           hint="The first step uses h0, not zeros: h_0 = tanh(x_0 W_ih^T + h0 W_hh^T + b)."),
-            *_forward_cases(cases.fixed_rng())]
+    x, h0, W_ih, W_hh, b = _sequence_case(rng, 4, 2, 3, 3, "").args
+    start = Case((x, h0, W_ih, (W_hh + W_hh.T) / 2, b), label="a non-zero starting state h0 (a symmetric W_hh)",
+                 hint="The first step uses h0, not zeros: h_0 = tanh(x_0 W_ih^T + h0 W_hh^T + b).")
+    return [one, start, *_forward_cases(rng), *_forward_cases(cases.fixed_rng())]
 
 
 def _forward_cases(rng: np.random.Generator) -> list[Case]:
@@ -280,5 +280,5 @@ register(Exercise(
     visible=_digits_visible, hidden=_digits_hidden,
     hint="Train an nn.Module that maps row sequences (N, 8, 8), batch first, pixels in [0, 1], to 10 logits: "
          "nn.GRU(8, 64, batch_first=True), then nn.Linear(64, 10) on the output of the last step; Adam with "
-         "lr 1e-2, gradient clipping, about 10 epochs on the training and validation digits.",
+         "lr 1e-2, gradient clipping, about 12 epochs on the training and validation digits.",
 ))

@@ -66,9 +66,9 @@ def test_every_seeded_cell_the_claims_use_has_a_seed_to_replace():
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_digits_gru_reaches_95_percent_and_passes_both_checks(seed):
-    ns = run_cells(["digits-data", "digits_rnn-answer", "digits-claim"], seed)   # the claim cell asserts 95%
-    assert ns["digits_test"] >= DIGITS_TARGET + 0.02
+def test_digits_gru_reaches_93_percent_and_passes_both_checks(seed):
+    ns = run_cells(["digits-data", "digits_rnn-answer", "digits-claim"], seed)   # the claim cell asserts 93%
+    assert ns["digits_test"] >= DIGITS_TARGET
     checks.run("09.digits_rnn", ns["digits_rnn"], quiet=True)
     checks.run("09.digits_rnn", ns["digits_rnn"], hidden=True, seed=seed, quiet=True)
 
