@@ -59,7 +59,7 @@ def run_cells(names: list[str], seed: int) -> dict:
 
 def test_every_seeded_cell_the_claims_use_has_a_seed_to_replace():
     source = cells()
-    assert "epochs=4" in source["chars-train"]
+    assert "epochs=3" in source["chars-train"]
     for name in ("digits_rnn-answer", "forecast-train", "chars-train", "imdb-train"):
         assert "manual_seed(0)" in source[name], name
     assert "seed=0" in source["vanish-demo"]
@@ -99,7 +99,7 @@ def test_sentiment_lstm_on_the_stand_in_reaches_90_percent(seed):
 
 def test_temperature_sampling_runs_and_sharper_distributions_come_from_lower_temperatures():
     ns = run_cells([], 0)                                   # one epoch is enough to test the sampling code
-    exec(compile(cells()["chars-train"].replace("epochs=4", "epochs=1"), "<chars-train>", "exec"), ns)
+    exec(compile(cells()["chars-train"].replace("epochs=3", "epochs=1"), "<chars-train>", "exec"), ns)
     source = cells()["temperature-demo"].replace("160", "20")
     exec(compile(source, "<temperature-demo>", "exec"), ns)
     sample = ns["sample"](ns["char_model"], "def ", 30, 0.5, seed=3)
