@@ -610,12 +610,24 @@ def _describe_value(v: Any) -> str:
 def _changed_inputs(before: tuple[tuple, dict], after: tuple[tuple, dict]) -> list[str]:
     changed = []
     for i, (b, a) in enumerate(zip(before[0], after[0])):
-        if isinstance(b, np.ndarray) and not _same_array(b, a):
+        if _changed(b, a):
             changed.append(f"argument {i + 1}")
     for k, b in before[1].items():
-        if isinstance(b, np.ndarray) and not _same_array(b, after[1].get(k)):
+        if _changed(b, after[1].get(k)):
             changed.append(k)
     return changed
+
+
+def _changed(before: Any, after: Any) -> bool:
+    """Whether an input array, or an array inside an input list, tuple or dict, was changed in place."""
+    if isinstance(before, np.ndarray):
+        return not _same_array(before, after)
+    if isinstance(before, (list, tuple)):
+        return (not isinstance(after, (list, tuple)) or len(after) != len(before)
+                or any(_changed(b, a) for b, a in zip(before, after)))
+    if isinstance(before, dict):
+        return not isinstance(after, dict) or any(_changed(b, after.get(k)) for k, b in before.items())
+    return False
 
 
 def _same_array(a: np.ndarray, b: Any) -> bool:

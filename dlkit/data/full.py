@@ -78,6 +78,9 @@ IMDB_FILE = dl.RemoteFile(
     "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe", 84_125_825,
     "Large Movie Review Dataset v1.0")
 
+#: Reviews per split (train, test) in the real IMDb archive (a test on small files in its format changes this).
+IMDB_COUNTS = (25_000, 25_000)
+
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 VAL_SIZE = 0.1
@@ -222,9 +225,9 @@ def load_imdb(full: bool | None = None, seed: int = 0, *, val_size: float = VAL_
         return make_reviews(seed=seed)
     path = dl.fetch(IMDB_FILE, **fetch_options)
     parsed = formats.read_imdb(path)
-    for split in ("train", "test"):
-        if len(parsed[split][0]) != 25_000:
-            raise formats.FormatError(f"IMDb {split} must hold 25000 reviews, got {len(parsed[split][0])}. "
+    for split, count in zip(("train", "test"), IMDB_COUNTS):
+        if len(parsed[split][0]) != count:
+            raise formats.FormatError(f"IMDb {split} must hold {count} reviews, got {len(parsed[split][0])}. "
                                       f"Delete {path}.")
     texts = {s: np.array([t.replace("<br />", "\n") for t in parsed[s][0]], dtype=object) for s in parsed}
     X_tr, y_tr, X_val, y_val = train_val_split(texts["train"], parsed["train"][1], val_size=val_size, seed=seed,

@@ -562,7 +562,9 @@ def clip_grad_norm(grads, max_norm: float, norm_type: float = 2.0):
 
     Formula: :math:`\text{total} = \lVert (\lVert g_1 \rVert_p, \dots, \lVert g_k \rVert_p) \rVert_p`,
     every :math:`g \leftarrow g \cdot \min(1, \text{max\_norm} / (\text{total} + 10^{-6}))`,
-    exactly torch's rule (``norm_type`` 2, 1 or ``inf``).
+    exactly torch's rule (``norm_type`` 2, 1 or ``inf``). Non-finite gradients behave as in torch:
+    a NaN anywhere makes the norm and every clipped gradient NaN; an infinite entry makes the
+    norm ``inf``, the scale 0, and the infinite entries NaN.
 
     Example::
 
@@ -583,5 +585,8 @@ def clip_grad_norm(grads, max_norm: float, norm_type: float = 2.0):
     else:
         norms = [np.sum(np.abs(g.astype(np.float64)) ** norm_type) ** (1 / norm_type) for g in present]
         total = float(np.sum(np.array(norms) ** norm_type) ** (1 / norm_type))
-    scale = min(1.0, max_norm / (total + 1e-6))
-    return [None if g is None else g * g.dtype.type(scale) for g in arrays], total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # np.minimum keeps a NaN (min(1.0, nan) would be 1.0): a NaN gradient makes every gradient NaN, as in
+        # torch, so a diverging run shows instead of going on with the other gradients unscaled
+        scale = np.minimum(1.0, max_norm / (total + 1e-6))
+        return [None if g is None else g * g.dtype.type(scale) for g in arrays], total

@@ -96,6 +96,17 @@ def test_changing_the_input_in_place_fails_even_with_the_right_values():
         checks.run("01.relu", relu_in_place)
 
 
+def test_changing_an_array_inside_an_input_list_in_place_is_caught():
+    def inputs(first=np.ones(2), w=np.ones(3), rest=True):
+        items = [first, (np.zeros(1), {"w": w})] if rest else [first]
+        return (items, 1.0), {"extra": [np.ones(1)]}
+
+    assert core._changed_inputs(inputs(), inputs()) == []
+    assert core._changed_inputs(inputs(), inputs(first=np.ones(2) * 2)) == ["argument 1"]
+    assert core._changed_inputs(inputs(), inputs(w=np.zeros(3))) == ["argument 1"]
+    assert core._changed_inputs(inputs(), inputs(rest=False)) == ["argument 1"]
+    assert core._changed_inputs(inputs(), ((inputs()[0]), {"extra": [np.zeros(1)]})) == ["extra"]
+
 def test_overflow_fails_a_strict_exercise_even_when_the_value_comes_out_right():
     with pytest.raises(checks.CheckFailed, match="overflow"):
         checks.run("01.sigmoid", lambda x: 1 / (1 + np.exp(-x)))

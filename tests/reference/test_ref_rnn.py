@@ -215,6 +215,20 @@ def test_clip_grad_norm_matches_torch(data, norm_type, max_norm):
     assert_unchanged(before, grads, ["g0", "g1", "g2"])
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_clip_grad_norm_propagates_a_non_finite_gradient_as_torch_does(bad):
+    grads = [np.array([1.0, bad]), np.array([3.0, 4.0])]
+    clipped, total = rnn.clip_grad_norm(grads, 1.0)
+    params = [torch.nn.Parameter(t(np.zeros(2))) for _ in grads]
+    for param, g in zip(params, grads):
+        param.grad = t(g)
+    total_t = float(torch.nn.utils.clip_grad_norm_(params, 1.0))
+    assert np.isnan(total) if np.isnan(bad) else total == total_t == np.inf
+    for ours, param in zip(clipped, params):
+        np.testing.assert_array_equal(ours, param.grad.numpy())     # NaN where torch has NaN, 0 where it has 0
+    assert np.isnan(clipped[1]).all() == bool(np.isnan(bad))       # a NaN is never hidden by the other gradients
+
+
 # --------------------------------------------------------------------------
 # Bad input
 # --------------------------------------------------------------------------
