@@ -68,6 +68,9 @@ CIFAR10_FILE = dl.RemoteFile(
 #: Training and test images in the real CIFAR-10 (a test on small files in its format changes this).
 CIFAR10_COUNTS = (50_000, 10_000)
 
+#: Training and test images in the real MNIST and Fashion-MNIST (a test on small files in their format changes this).
+MNIST_COUNTS = (60_000, 10_000)
+
 IMDB_FILE = dl.RemoteFile(
     "aclImdb_v1.tar.gz", "imdb",
     ("https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
@@ -98,7 +101,7 @@ def _idx_dataset(name: str, files: dict, classes, fetch_options: dict, seed: int
         header = f"{name}: {len(failures)} of {len(files)} files are missing."
         raise dl.DownloadError("\n\n".join([header, *failures]))
     arrays = {key: formats.read_idx(path) for key, path in paths.items()}
-    for split, count in (("train", 60_000), ("test", 10_000)):
+    for split, count in zip(("train", "test"), MNIST_COUNTS):
         images, labels = arrays[f"{split} images"], arrays[f"{split} labels"]
         if images.shape != (count, 28, 28) or labels.shape != (count,) or labels.max() > 9:
             raise formats.FormatError(
