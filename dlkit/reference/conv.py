@@ -14,6 +14,12 @@ Three ways to compute one convolution, from slowest to fastest:
 - :func:`conv2d_forward` does exactly that; its backward reuses the columns for
   ``dw`` and builds ``dx = col2im(W^T dout)`` a few images at a time, which keeps
   peak memory near the size of the columns.
+
+Not supported (asking for them raises a ValueError that says so, rather than
+computing something else): convolution ``dilation`` other than 1 (and
+``groups``), max-pool ``dilation`` and ``ceil_mode=True``, average-pool
+``ceil_mode=True`` and ``count_include_pad=False``. Use ``torch.nn.functional``
+for those.
 """
 
 from __future__ import annotations
@@ -79,6 +85,19 @@ def conv2d_output_shape(x_shape, w_shape, stride=1, padding=0) -> tuple[int, int
               f"channels x_shape[1] (x_shape {x_shape})", "Weights are (F, C, kh, kw), as in torch.nn.Conv2d.")
     return (x_shape[0], w_shape[0], conv_output_size(x_shape[2], w_shape[2], sh, ph),
             conv_output_size(x_shape[3], w_shape[3], sw, pw))
+
+
+def _only_default(what: str, value, default, name: str, doing: str) -> None:
+    """Raise a ValueError when ``value`` asks for a torch option these references do not implement."""
+    normal = (default, default) if isinstance(default, int) and not isinstance(default, bool) else default
+    given = value
+    if isinstance(default, int) and not isinstance(default, bool):
+        given = as_int_pair(value, name, low=1)
+    elif not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}.")
+    if given != normal:
+        raise ValueError(f"{what}: {name}={value!r} is not supported by dlkit.reference (only {name}={default!r}, "
+                         f"{doing}). Use torch.nn.functional for it, or leave {name} at its default.")
 
 
 def _pad(x: np.ndarray, ph: int, pw: int, value: float = 0.0) -> np.ndarray:
@@ -204,8 +223,9 @@ class Conv2dCache(NamedTuple):
     cols: np.ndarray | None
 
 
-def _conv_inputs(x, w, b, stride, padding):
+def _conv_inputs(x, w, b, stride, padding, dilation=1):
     """Validate conv2d arguments; return x, w, b in one dtype and the normalised hyper-parameters."""
+    _only_default("conv2d", dilation, 1, "dilation", "kernels of adjacent pixels")
     x = _check_image(x)
     w = as_float_array(w, "w", ndim=4)
     arrays = [x, w]
@@ -223,7 +243,7 @@ def _conv_inputs(x, w, b, stride, padding):
     return x, w, b, stride, padding, out_shape
 
 
-def conv2d_forward_naive(x, w, b=None, stride=1, padding=0):
+def conv2d_forward_naive(x, w, b=None, stride=1, padding=0, dilation=1):
     r"""2-D convolution (cross-correlation, as torch) with four plain loops: the teaching version.
 
     Shape:
@@ -244,7 +264,7 @@ def conv2d_forward_naive(x, w, b=None, stride=1, padding=0):
         array([[4., 4.],
                [4., 4.]])
     """
-    x, w, b, (sh, sw), (ph, pw), (n_img, n_filt, ho, wo) = _conv_inputs(x, w, b, stride, padding)
+    x, w, b, (sh, sw), (ph, pw), (n_img, n_filt, ho, wo) = _conv_inputs(x, w, b, stride, padding, dilation)
     kh, kw = w.shape[2:]
     xp = _pad(x, ph, pw)
     out = np.zeros((n_img, n_filt, ho, wo), dtype=x.dtype)
@@ -299,7 +319,7 @@ def conv2d_backward_naive(dout, cache: Conv2dCache):
     return _unpad(dxp, ph, pw), dw, db
 
 
-def conv2d_forward(x, w, b=None, stride=1, padding=0):
+def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     r"""2-D convolution, fast: one im2col copy and one matrix product (``torch.nn.functional.conv2d``).
 
     Shape:
@@ -312,6 +332,9 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
     :math:`W_{2d}` = ``w.reshape(F, C*kh*kw)`` and ``cols = im2col(x)``; the same
     numbers as :func:`conv2d_forward_naive`.
 
+    ``dilation`` must stay 1 (torch's default): dilated kernels are not supported and
+    raise a ValueError.
+
     Returns ``(out, cache)``; the cache keeps the columns, ``(N, C*kh*kw, H_out*W_out)``,
     which backward reuses for ``dw``. The output has the dtype of the inputs
     (float32 stays float32; float32 with float64 gives float64).
@@ -322,7 +345,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0):
         >>> out.shape
         (2, 4, 8, 8)
     """
-    x, w, b, stride, padding, (n_img, n_filt, ho, wo) = _conv_inputs(x, w, b, stride, padding)
+    x, w, b, stride, padding, (n_img, n_filt, ho, wo) = _conv_inputs(x, w, b, stride, padding, dilation)
     cols = im2col(x, w.shape[2:], stride, padding)  # (N, C*kh*kw, Ho*Wo)
     out = np.matmul(w.reshape(n_filt, -1), cols)  # (N, F, Ho*Wo): already NCHW order
     if b is not None:
@@ -405,7 +428,7 @@ def _pool_inputs(x, kernel_size, stride, padding):
     return x, kernel, stride, padding, out_shape
 
 
-def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     r"""2-D max pooling (``torch.nn.functional.max_pool2d``).
 
     Shape:
@@ -415,6 +438,9 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
           pads with :math:`-\infty`, so padding never wins.
 
     Formula: :math:`\text{out}[n, c, y, x] = \max_{i, j} x_{pad}[n, c, y s_h + i, x s_w + j]`.
+
+    Not supported (a ValueError says so): ``dilation`` other than 1 and ``ceil_mode=True``;
+    the output size is always rounded down, as torch's defaults.
 
     Returns ``(out, cache)``; the cache remembers which entry of each window won
     (the first one on ties, as torch; always a real entry, never padding, even when
@@ -427,6 +453,8 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
         array([[ 5.,  7.],
                [13., 15.]])
     """
+    _only_default("max_pool2d", dilation, 1, "dilation", "windows of adjacent pixels")
+    _only_default("max_pool2d", ceil_mode, False, "ceil_mode", "output sizes rounded down")
     x, (kh, kw), (sh, sw), (ph, pw), (n, c, ho, wo) = _pool_inputs(x, kernel_size, stride, padding)
     flat = _windows(_pad(x, ph, pw, -np.inf), kh, kw, sh, sw).reshape(n, c, kh * kw, ho, wo)
     argmax = flat.argmax(axis=2)
@@ -471,7 +499,7 @@ def max_pool2d_backward(dout, cache: PoolCache):
     return _unpad(dxp, ph, pw)
 
 
-def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     r"""2-D average pooling (``torch.nn.functional.avg_pool2d`` with its defaults).
 
     Shape:
@@ -480,6 +508,8 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
 
     Formula: :math:`\text{out}[n, c, y, x] = \frac{1}{k_h k_w} \sum_{i, j} x_{pad}[n, c, y s_h + i, x s_w + j]`;
     zero padding counts in the average (torch's ``count_include_pad=True``).
+    Not supported (a ValueError says so): ``count_include_pad=False`` (dividing by the
+    number of real entries) and ``ceil_mode=True``.
 
     Example::
 
@@ -487,6 +517,9 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0):
         array([[ 2.5,  4.5],
                [10.5, 12.5]])
     """
+    _only_default("avg_pool2d", ceil_mode, False, "ceil_mode", "output sizes rounded down")
+    _only_default("avg_pool2d", count_include_pad, True, "count_include_pad",
+                  "padding zeros count in every average")
     x, (kh, kw), (sh, sw), (ph, pw), _ = _pool_inputs(x, kernel_size, stride, padding)
     out = _windows(_pad(x, ph, pw), kh, kw, sh, sw).mean(axis=(2, 3))
     return out, PoolCache(x.shape, x.dtype, (kh, kw), (sh, sw), (ph, pw), None)

@@ -13,15 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_float_array, as_int_pair, check_choice, check_int
-from .conv import (avg_pool2d_backward, avg_pool2d_forward, conv2d_backward, conv2d_forward, max_pool2d_backward,
-                   max_pool2d_forward)
+from .conv import (_only_default, avg_pool2d_backward, avg_pool2d_forward, conv2d_backward, conv2d_forward,
+                   max_pool2d_backward, max_pool2d_forward)
 from .layers import as_generator
 from .modules import Module, _uniform
 from .rnn import NONLINEARITIES, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 
 
 class Conv2d(Module):
-    r"""2-D convolution layer, as ``torch.nn.Conv2d`` (no dilation or groups).
+    r"""2-D convolution layer, as ``torch.nn.Conv2d`` (no dilation or groups: ``dilation`` other than 1 raises).
 
     Shape: input ``(N, C_in, H, W)``, output ``(N, C_out, H_out, W_out)``;
     ``params["weight"]`` is ``(C_out, C_in, kh, kw)``, ``params["bias"]`` ``(C_out,)``.
@@ -39,9 +39,10 @@ class Conv2d(Module):
         (2, 8, 16, 16)
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
-                 *, rng=None, dtype=np.float64):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 bias: bool = True, *, rng=None, dtype=np.float64):
         super().__init__()
+        _only_default("Conv2d", dilation, 1, "dilation", "kernels of adjacent pixels")
         self.in_channels = check_int(in_channels, "in_channels", low=1)
         self.out_channels = check_int(out_channels, "out_channels", low=1)
         self.kernel_size = as_int_pair(kernel_size, "kernel_size", low=1)
@@ -77,14 +78,16 @@ class _Pool2d(Module):
     _forward = staticmethod(max_pool2d_forward)
     _backward = staticmethod(max_pool2d_backward)
 
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size, stride=None, padding=0, **options):
         super().__init__()
+        self.options = dict(options)
+        type(self)._forward(np.zeros((1, 1, 1, 1)), 1, **self.options)  # unsupported options raise now, not later
         self.kernel_size = as_int_pair(kernel_size, "kernel_size", low=1)
         self.stride = self.kernel_size if stride is None else as_int_pair(stride, "stride", low=1)
         self.padding = as_int_pair(padding, "padding", low=0)
 
     def forward(self, x):
-        out, self._cache = type(self)._forward(x, self.kernel_size, self.stride, self.padding)
+        out, self._cache = type(self)._forward(x, self.kernel_size, self.stride, self.padding, **self.options)
         return out
 
     def backward(self, dout):
@@ -97,6 +100,8 @@ class _Pool2d(Module):
 class MaxPool2d(_Pool2d):
     """Max over each window, as ``torch.nn.MaxPool2d``. Shape: ``(N, C, H, W) -> (N, C, H_out, W_out)``.
 
+    ``dilation`` other than 1 and ``ceil_mode=True`` are not supported (a ValueError says so).
+
     Example::
 
         >>> MaxPool2d(2).forward(np.zeros((1, 3, 8, 8))).shape
@@ -106,6 +111,8 @@ class MaxPool2d(_Pool2d):
 
 class AvgPool2d(_Pool2d):
     """Mean over each window, as ``torch.nn.AvgPool2d``. Shape: ``(N, C, H, W) -> (N, C, H_out, W_out)``.
+
+    ``ceil_mode=True`` and ``count_include_pad=False`` are not supported (a ValueError says so).
 
     Example::
 

@@ -562,9 +562,9 @@ def clip_grad_norm(grads, max_norm: float, norm_type: float = 2.0):
 
     Formula: :math:`\text{total} = \lVert (\lVert g_1 \rVert_p, \dots, \lVert g_k \rVert_p) \rVert_p`,
     every :math:`g \leftarrow g \cdot \min(1, \text{max\_norm} / (\text{total} + 10^{-6}))`,
-    exactly torch's rule (``norm_type`` 2, 1 or ``inf``). Non-finite gradients behave as in torch:
-    a NaN anywhere makes the norm and every clipped gradient NaN; an infinite entry makes the
-    norm ``inf``, the scale 0, and the infinite entries NaN.
+    exactly torch's rule (``norm_type`` 2, 1 or ``inf``). As in torch, a NaN anywhere makes
+    ``total`` NaN and every clipped gradient NaN, so a diverging run shows at once; an
+    infinite ``total`` scales every gradient by 0 (the infinite entries become NaN).
 
     Example::
 
@@ -580,13 +580,13 @@ def clip_grad_norm(grads, max_norm: float, norm_type: float = 2.0):
     present = [g for g in arrays if g is not None]
     if not present:
         return list(arrays), 0.0
-    if np.isinf(norm_type):
-        total = max(float(np.max(np.abs(g), initial=0.0)) for g in present)
+    if np.isinf(norm_type):  # np.max, not Python's max: a NaN anywhere must make the total NaN
+        total = float(np.max([np.max(np.abs(g), initial=0.0) for g in present]))
     else:
         norms = [np.sum(np.abs(g.astype(np.float64)) ** norm_type) ** (1 / norm_type) for g in present]
         total = float(np.sum(np.array(norms) ** norm_type) ** (1 / norm_type))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # np.minimum keeps a NaN (min(1.0, nan) would be 1.0): a NaN gradient makes every gradient NaN, as in
-        # torch, so a diverging run shows instead of going on with the other gradients unscaled
+    with np.errstate(invalid="ignore", over="ignore"):
+        # np.minimum keeps a NaN total (Python's min(1.0, nan) is 1.0 and would hide it): as torch, one
+        # NaN gradient makes every clipped gradient NaN, and an infinite norm scales everything by 0.
         scale = np.minimum(1.0, max_norm / (total + 1e-6))
         return [None if g is None else g * g.dtype.type(scale) for g in arrays], total

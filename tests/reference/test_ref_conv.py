@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dlkit.gradcheck import check_gradient, relative_error
+from dlkit import reference as ref
 from dlkit.reference import conv
 from tests.reference.helpers import assert_parity, assert_unchanged, snapshot, t
 from tests.reference.strategies import FEW, SOME, arrays, float_dtypes, seeds, sides, sums_tol
@@ -295,3 +296,43 @@ def test_relative_error_helper_sees_a_wrong_conv():
     x, w = np.random.default_rng(2).standard_normal((1, 2, 5, 5)), np.random.default_rng(3).standard_normal((3, 2, 3, 3))
     wrong = conv.conv2d_forward(x, w.transpose(0, 1, 3, 2))[0]
     assert relative_error(wrong, F.conv2d(t(x), t(w)).numpy()) > 1e-2
+
+
+# --------------------------------------------------------------------------
+# torch options the references do not implement: a clear error, never a silent different answer
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: conv.conv2d_forward(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), dilation=2),
+     r"conv2d: dilation=2 is not supported by dlkit.reference \(only dilation=1"),
+    (lambda: conv.conv2d_forward_naive(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), dilation=(1, 2)),
+     r"dilation=\(1, 2\) is not supported"),
+    (lambda: conv.max_pool2d_forward(np.ones((1, 1, 5, 5)), 2, ceil_mode=True),
+     r"max_pool2d: ceil_mode=True is not supported.*Use torch.nn.functional"),
+    (lambda: conv.max_pool2d_forward(np.ones((1, 1, 5, 5)), 2, dilation=2), r"max_pool2d: dilation=2"),
+    (lambda: conv.avg_pool2d_forward(np.ones((1, 1, 5, 5)), 2, padding=1, count_include_pad=False),
+     r"avg_pool2d: count_include_pad=False is not supported"),
+    (lambda: conv.avg_pool2d_forward(np.ones((1, 1, 5, 5)), 2, ceil_mode=True), r"avg_pool2d: ceil_mode=True"),
+    (lambda: ref.Conv2d(1, 2, 3, dilation=2), r"Conv2d: dilation=2 is not supported"),
+    (lambda: ref.MaxPool2d(2, ceil_mode=True), r"ceil_mode=True is not supported"),
+    (lambda: ref.AvgPool2d(2, count_include_pad=False), r"count_include_pad=False is not supported"),
+])
+def test_unsupported_torch_options_raise_a_clear_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_the_default_options_spelled_out_give_torchs_numbers():
+    x = np.random.default_rng(0).normal(size=(2, 3, 7, 6))
+    w = np.random.default_rng(1).normal(size=(4, 3, 3, 3))
+    out = conv.conv2d_forward(x, w, None, 2, 1, dilation=1)[0]
+    np.testing.assert_allclose(out, F.conv2d(torch.tensor(x), torch.tensor(w), None, 2, 1, dilation=1).numpy(),
+                               rtol=1e-10, atol=1e-12)
+    xt = torch.tensor(x)
+    np.testing.assert_array_equal(conv.max_pool2d_forward(x, 3, 2, 1, dilation=1, ceil_mode=False)[0],
+                                  F.max_pool2d(xt, 3, 2, 1, dilation=1, ceil_mode=False).numpy())
+    np.testing.assert_allclose(conv.avg_pool2d_forward(x, 3, 2, 1, ceil_mode=False, count_include_pad=True)[0],
+                               F.avg_pool2d(xt, 3, 2, 1, ceil_mode=False, count_include_pad=True).numpy(),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(ref.MaxPool2d(3, 2, 1, dilation=1, ceil_mode=False).forward(x),
+                                  conv.max_pool2d_forward(x, 3, 2, 1)[0])

@@ -215,18 +215,27 @@ def test_clip_grad_norm_matches_torch(data, norm_type, max_norm):
     assert_unchanged(before, grads, ["g0", "g1", "g2"])
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_clip_grad_norm_propagates_a_non_finite_gradient_as_torch_does(bad):
-    grads = [np.array([1.0, bad]), np.array([3.0, 4.0])]
-    clipped, total = rnn.clip_grad_norm(grads, 1.0)
-    params = [torch.nn.Parameter(t(np.zeros(2))) for _ in grads]
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, np.inf])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("max_norm", [0.5, 1e9])
+def test_clip_grad_norm_shows_a_non_finite_gradient_as_torch_does(norm_type, bad, max_norm):
+    """One NaN or infinite entry: the same total and clipped gradients as torch (NaN everywhere for a NaN).
+
+    A large ``max_norm`` is the case the issue found: ``min(1.0, nan)`` is 1.0, which returned the
+    other gradients unscaled and hid a diverging run.
+    """
+    grads = [np.array([[0.3, -1.2], [2.0, 0.5]]), np.array([1.0, bad, -0.25]), np.array([4.0])]
+    clipped, total = rnn.clip_grad_norm(grads, max_norm, norm_type)
+    params = [torch.nn.Parameter(t(g)) for g in grads]
     for param, g in zip(params, grads):
         param.grad = t(g)
-    total_t = float(torch.nn.utils.clip_grad_norm_(params, 1.0))
-    assert np.isnan(total) if np.isnan(bad) else total == total_t == np.inf
+    total_t = float(torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type))
+    np.testing.assert_equal(total, total_t)
     for ours, param in zip(clipped, params):
-        np.testing.assert_array_equal(ours, param.grad.numpy())     # NaN where torch has NaN, 0 where it has 0
-    assert np.isnan(clipped[1]).all() == bool(np.isnan(bad))       # a NaN is never hidden by the other gradients
+        np.testing.assert_array_equal(ours, param.grad.numpy())   # NaN where torch has NaN, equal elsewhere
+    if np.isnan(bad):
+        assert np.isnan(total) and all(np.isnan(g).all() for g in clipped)
+    assert np.isfinite(grads[0]).all() and np.isnan(grads[1][1]) == np.isnan(bad)   # inputs untouched
 
 
 # --------------------------------------------------------------------------
