@@ -90,7 +90,7 @@ def test_full_size_path_runs_on_tiny_mnist_files_in_the_real_format(tmp_path, mo
     """DLKIT_FULL_DATA=1 switches the search to MNIST (IDX files, 784 inputs) on the chosen device."""
     from dlkit import train
 
-    install_tiny_mnist(tmp_path, monkeypatch)
+    install_tiny_mnist(tmp_path, monkeypatch, counts=(3000, 600))   # the real format, not the real size
     ns = load_lesson(device=str(train.device()))
     assert ns["FULL"] and ns["N_INPUTS"] == 784 and ns["X_digits"].device.type == train.device().type
     model = ns["train_mlp"](32, 1e-3, ns["X_digits"][:2048], ns["y_digits"][:2048], epochs=1, batch_size=512)

@@ -115,7 +115,7 @@ def test_solution_fair_classifier_passes_with_a_margin(seed):
 # -- the full-size path: DLKIT_FULL_DATA=1 on MNIST files in the real format ---------------------------
 
 def test_full_size_mnist_path_trains_and_explains_28x28_digits(tmp_path, monkeypatch):
-    install_tiny_mnist(tmp_path, monkeypatch)
+    install_tiny_mnist(tmp_path, monkeypatch, counts=(3000, 600))   # the real format, not the real size
     source = cells()
     assert "epochs=12" in source["cnn-train"] and "data.load_mnist(seed=0)" in source["cnn-train"]
 
