@@ -515,11 +515,15 @@ class Student:
             err = exc
         finally:
             sys.stdout, sys.stderr = real
-        figures = self.figures()
+        figures = self.figures(result.result if err is None else None)
         return {"text": out.text(), "error": type(err).__name__ if err is not None else None, "figures": figures}
 
-    def figures(self) -> list[str]:
-        """The figures the cell left open, as base64 PNGs, then closed: what the inline backend shows and does.
+    def figures(self, last=None) -> list[str]:
+        """The cell's figures as base64 PNGs: its value when that is a picture, then the figures it left open.
+
+        What the inline backend shows: a cell's last value that is a matplotlib Figure (dlkit.plot's
+        functions return their figure closed) or has a PNG representation, then the pyplot figures still
+        open, which are closed.
 
         At most :data:`CELL_FIGURES`, each at most :data:`FIGURE_BYTES`, drawn at :data:`FIGURE_DPI`; a figure
         that fails to draw is skipped. The warden and the grader check what comes back again: this runs in
@@ -527,12 +531,26 @@ class Student:
         """
         import base64
 
+        pngs = []
+        if last is not None:
+            try:
+                png = None
+                if hasattr(last, "savefig") and type(last).__module__.startswith("matplotlib"):
+                    buffer = io.BytesIO()
+                    last.savefig(buffer, format="png", dpi=FIGURE_DPI)
+                    png = buffer.getvalue()
+                else:
+                    data = self.shell.display_formatter.format(last)[0].get("image/png")
+                    png = base64.b64decode(data) if isinstance(data, str) else data
+                if isinstance(png, bytes) and len(png) <= FIGURE_BYTES:
+                    pngs.append(base64.b64encode(png).decode("ascii"))
+            except Exception:  # a value that cannot be drawn is not shown
+                pass
         plt = sys.modules.get("matplotlib.pyplot")
         if plt is None:
-            return []
-        pngs = []
+            return pngs
         try:
-            for number in list(plt.get_fignums())[:CELL_FIGURES]:
+            for number in list(plt.get_fignums())[:CELL_FIGURES - len(pngs)]:
                 buffer = io.BytesIO()
                 try:
                     plt.figure(number).savefig(buffer, format="png", dpi=FIGURE_DPI)

@@ -49,3 +49,15 @@ def test_the_warden_keeps_a_total_budget_of_figure_bytes():
     assert warden.kept_figures([_png()]) == []
     warden.figure_bytes = 0
     assert len(warden.kept_figures([_png(), "x" * 10, _png()])) == 2
+
+
+def test_a_cells_value_that_is_a_closed_figure_is_sent_as_the_inline_backend_shows_it():
+    from dlkit.plot._base import new_figure
+
+    student = harness.Student.__new__(harness.Student)
+    plt.close("all")
+    fig, axes = new_figure(1, 1)       # what dlkit.plot returns: drawn, closed, shown as the cell's value
+    axes[0, 0].plot([0, 1], [0, 1])
+    sent = student.figures(fig)
+    assert len(sent) == 1 and base64.b64decode(sent[0]).startswith(harness.PNG_SIGNATURE)
+    assert student.figures(None) == []
