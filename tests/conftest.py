@@ -19,6 +19,9 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 
 REPO = Path(__file__).resolve().parent.parent
 
+# One headless chromium per session for every module that drives a browser (see tests/browser.py).
+from tests.browser import artifacts, chromium, pytest_terminal_summary  # noqa: E402,F401
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:

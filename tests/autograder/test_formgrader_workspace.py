@@ -26,7 +26,6 @@ from autograder.seeds import SeedMismatch
 from autograder.synthetic import fill
 from tests.autograder import lms_fixtures as fx
 from tests.autograder.grade_support import LESSON, lite_lesson, released
-from tests.book.conftest import artifacts, chromium  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(probe()[0] is None, reason="no working bubblewrap here")
 
