@@ -54,9 +54,22 @@ class Summary:
     full_marks: int
 
 
+#: Fewer graded submissions than this and the item analysis draws no conclusions (notes, discrimination).
+MIN_FOR_ANALYSIS = 5
+
+
 @dataclass(frozen=True)
 class CheckStats:
-    """Pass rates of one check (grade id) over the graded submissions, as fractions in [0, 1]."""
+    """Item analysis of one check (grade id) over the graded submissions; rates are fractions in [0, 1].
+
+    ``passed`` is the check's difficulty (share earning its points).
+    ``discrimination`` is the corrected item-total correlation: the Pearson
+    correlation between the check's points and each submission's points on
+    the *other* checks (None when undefined: fewer than
+    :data:`MIN_FOR_ANALYSIS` submissions, or no spread). A check that strong
+    students fail as often as weak ones (near 0) or more often (negative)
+    deserves a look. ``note`` says in words what stands out.
+    """
 
     grade_id: str
     max_points: float
@@ -65,6 +78,13 @@ class CheckStats:
     visible_passed: float
     hidden_passed: float
     mean_points: float
+    discrimination: float | None = None
+    note: str = ""
+
+    @property
+    def visible_only(self) -> float:
+        """Share passing every visible check yet losing the points (a hidden case failed)."""
+        return max(0.0, self.visible_passed - self.passed)
 
 
 def summarize(records: Sequence[res.SubmissionResult]) -> Summary:
@@ -82,22 +102,84 @@ def summarize(records: Sequence[res.SubmissionResult]) -> Summary:
 
 
 def check_stats(records: Sequence[res.SubmissionResult]) -> list[CheckStats]:
-    """Per check, in notebook order: pass rate, visible and hidden pass rate, mean points (graded records only)."""
+    """Item analysis per check, in notebook order (graded records only).
+
+    Pass rate, visible and hidden pass rates, mean points, the corrected
+    item-total correlation and a note on what stands out (see :class:`CheckStats`).
+    """
+    graded = [r for r in records if r.graded]
     by_id: dict[str, list[res.CheckResult]] = {}
-    for record in records:
-        if record.graded:
-            for check in record.checks:
-                by_id.setdefault(check.grade_id, []).append(check)
+    for record in graded:
+        for check in record.checks:
+            by_id.setdefault(check.grade_id, []).append(check)
     stats = []
     for gid, checks in by_id.items():
         n = len(checks)
+        passed = sum(c.passed for c in checks) / n
+        visible = sum(c.visible_passed for c in checks) / n
+        discrimination = _discrimination(graded, gid)
         stats.append(CheckStats(
-            grade_id=gid, max_points=max(c.max_points for c in checks), graded=n,
-            passed=sum(c.passed for c in checks) / n, visible_passed=sum(c.visible_passed for c in checks) / n,
-            hidden_passed=sum(c.hidden_passed for c in checks) / n,
-            mean_points=statistics.fmean(c.points for c in checks),
+            grade_id=gid, max_points=max(c.max_points for c in checks), graded=n, passed=passed,
+            visible_passed=visible, hidden_passed=sum(c.hidden_passed for c in checks) / n,
+            mean_points=statistics.fmean(c.points for c in checks), discrimination=discrimination,
+            note=_item_note(n, passed, visible, discrimination),
         ))
     return stats
+
+
+def _discrimination(graded: Sequence[res.SubmissionResult], grade_id: str) -> float | None:
+    item, rest = [], []
+    for record in graded:
+        points = {c.grade_id: c.points for c in record.checks}
+        if grade_id in points:
+            item.append(points[grade_id])
+            rest.append(sum(points.values()) - points[grade_id])
+    if len(item) < MIN_FOR_ANALYSIS or len(set(item)) < 2 or len(set(rest)) < 2:
+        return None
+    return statistics.correlation(item, rest)
+
+
+def _item_note(n: int, passed: float, visible: float, discrimination: float | None) -> str:
+    if n < MIN_FOR_ANALYSIS:
+        return ""
+    notes = []
+    if passed == 0:
+        notes.append("no one earned it: try the exercise text and its check against a correct answer")
+    if visible - passed >= 0.25:
+        notes.append(f"{100 * (visible - passed):.0f}% pass the visible checks but fail hidden ones: "
+                     "does the exercise state what the hidden cases test?")
+    if discrimination is not None and discrimination < 0:
+        notes.append("students who did well elsewhere fail it more often: does it test what the exercise asks?")
+    elif discrimination is not None and discrimination < 0.2:
+        notes.append("weakly related to the rest of the lesson (discrimination under 0.2)")
+    return "; ".join(notes)
+
+
+def reliability(records: Sequence[res.SubmissionResult]) -> float | None:
+    """Cronbach's alpha of the lesson's checks over the graded submissions (KR-20 for all-or-nothing checks).
+
+    How consistently the checks measure one thing: near 1 when students who
+    pass one check tend to pass the others. None when undefined (fewer than
+    :data:`MIN_FOR_ANALYSIS` graded submissions, fewer than two checks, or
+    every total score the same).
+
+    >>> from autograder.results import CheckResult, SubmissionResult
+    >>> def r(*pts): return SubmissionResult("s", "l", "graded", checks=[
+    ...     CheckResult(f"c{i}", [], p, 1, p == 1, p == 1, p == 1) for i, p in enumerate(pts)])
+    >>> round(reliability([r(1, 1), r(1, 1), r(0, 0), r(0, 0), r(1, 0)]), 2)
+    0.8
+    """
+    graded = [{c.grade_id: c.points for c in r.checks} for r in records if r.graded]
+    ids = list(dict.fromkeys(gid for points in graded for gid in points))
+    if len(graded) < MIN_FOR_ANALYSIS or len(ids) < 2:
+        return None
+    totals = [sum(points.values()) for points in graded]
+    total_var = statistics.pvariance(totals)
+    if total_var == 0:
+        return None
+    item_var = sum(statistics.pvariance([points.get(gid, 0.0) for points in graded]) for gid in ids)
+    k = len(ids)
+    return k / (k - 1) * (1 - item_var / total_var)
 
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -306,6 +388,7 @@ def render_report(records: Sequence[res.SubmissionResult], lesson: str, *, works
         records = [_redacted(r, redactor if isinstance(redactor, Redactor) else redactor(r)) for r in records]
     summary = summarize(records)
     stats = check_stats(records)
+    alpha = reliability(records)
     failures = failure_counts(records)
     flags = flag_counts(records)
     plots = [
@@ -327,7 +410,8 @@ def render_report(records: Sequence[res.SubmissionResult], lesson: str, *, works
         students.append({"r": r, "link": link})
     slowest = sorted(records, key=lambda r: r.seconds, reverse=True)[:TOP]
     return render_page(
-        f"{lesson}: class report", "report.html", lesson=lesson, s=summary, stats=stats, failures=failures,
+        f"{lesson}: class report", "report.html", lesson=lesson, s=summary, stats=stats, alpha=alpha,
+        min_n=MIN_FOR_ANALYSIS, failures=failures,
         flags=flags, plots=plots, students=students, slowest=slowest,
         flagged=[r for r in records if r.flags], rejected=[r for r in records if r.rejected],
         generated=res.now_iso(), fmt=lambda x: f"{x:g}", pct=lambda x: f"{100 * x:.0f}%",

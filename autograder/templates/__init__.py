@@ -120,14 +120,22 @@ REPORT = """
 <h2>Where the class struggled</h2>
 <table>
 <tr><th>check</th><th class="num">points</th><th class="num">graded</th><th class="num">earned the points</th>
-<th class="num">passed visible checks</th><th class="num">passed hidden checks</th><th class="num">mean points</th></tr>
+<th class="num">passed visible checks</th><th class="num">passed visible, failed hidden</th>
+<th class="num">mean points</th><th class="num">discrimination</th><th>worth a look</th></tr>
 {% for c in stats %}
 <tr><td><code>{{ c.grade_id }}</code></td><td class="num">{{ fmt(c.max_points) }}</td><td class="num">{{ c.graded }}</td>
 <td class="num">{{ pct(c.passed) }}</td><td class="num">{{ pct(c.visible_passed) }}</td>
-<td class="num">{{ pct(c.hidden_passed) }}</td><td class="num">{{ "%.2f" | format(c.mean_points) }}</td></tr>
-{% else %}<tr><td colspan="7" class="muted">no graded submissions</td></tr>
+<td class="num">{{ pct(c.visible_only) }}</td><td class="num">{{ "%.2f" | format(c.mean_points) }}</td>
+<td class="num">{% if c.discrimination is none %}<span class="muted">-</span>{% else %}{{ "%.2f" | format(c.discrimination) }}{% endif %}</td>
+<td>{{ c.note }}</td></tr>
+{% else %}<tr><td colspan="9" class="muted">no graded submissions</td></tr>
 {% endfor %}
 </table>
+<p class="muted">Item analysis. <em>Discrimination</em>: how a check's points go with the points on the lesson's
+other checks (correlation, -1 to 1; 0.3 and above is usual for a sound check). <em>Reliability</em> of the lesson's
+checks (Cronbach's alpha): {% if alpha is none %}not computed (needs {{ min_n }} graded submissions with different
+scores){% else %}<strong>{{ "%.2f" | format(alpha) }}</strong>{% endif %}. With under {{ min_n }} graded submissions
+no check is singled out.</p>
 
 <div class="grid">
 {% for title, caption, png in plots %}

@@ -69,8 +69,48 @@ def test_page_has_five_titled_png_plots_and_every_table():
         assert heading in text
     assert "s006 the file is empty" in text                       # rejected, with the reason
     assert "s004 called the reference implementation in 01.sigmoid" in text   # flagged
-    assert "sigmoid-check 2 5 40% 60% 40% 0.80" in text            # pass-rate table row
+    assert "sigmoid-check 2 5 40% 60% 20% 0.80" in text            # item table row (20%: passed visible only)
     assert "s005 30.0 timed out graded" in text                    # slowest first, marked
+
+
+def item_class() -> list:
+    """Six graded students: sigmoid and tanh go with the rest of the lesson, relu is passed by the weakest."""
+    hidden = ("sigmoid-check",)
+    return [make_record("s1"),
+            make_record("s2", {"sigmoid-check": True, "tanh-check": True}),
+            make_record("s3", {"sigmoid-check": True, "tanh-check": True}),
+            make_record("s4", {"relu-check": True}, hidden_failed=hidden),
+            make_record("s5", {"relu-check": True}, hidden_failed=hidden),
+            make_record("s6", {}, hidden_failed=hidden),
+            make_record("s7", status="rejected: the file is empty")]
+
+
+def test_item_analysis_discrimination_reliability_and_notes():
+    stats = {c.grade_id: c for c in rp.check_stats(item_class())}
+    # relu points 1,0,0,1,1,0 against the other checks' points 4,4,4,0,0,0: correlation -1/3
+    assert stats["relu-check"].discrimination == pytest.approx(-1 / 3)
+    # sigmoid points 2,2,2,0,0,0 against 3,2,2,1,1,0: covariance 5/6, standard deviations 1 and sqrt(5.5/6)
+    assert stats["sigmoid-check"].discrimination == pytest.approx((5 / 6) / (5.5 / 6) ** 0.5)
+    assert "fail it more often" in stats["relu-check"].note
+    assert stats["sigmoid-check"].visible_only == pytest.approx(3 / 6)
+    assert "50% pass the visible checks but fail hidden ones" in stats["sigmoid-check"].note
+    assert stats["tanh-check"].note == ""
+    # item variances 1 + 1 + 0.25, total scores 5,4,4,1,1,0 (variance 21.5/6): alpha = 3/2 (1 - 2.25 / (21.5/6))
+    assert rp.reliability(item_class()) == pytest.approx(1.5 * (1 - 2.25 / (21.5 / 6)))
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", rp.render_report(item_class(), LESSON))).split())
+    assert "relu-check 1 6 50% 50% 0% 0.50 -0.33 students who did well elsewhere" in text
+    assert "Reliability of the lesson's checks (Cronbach's alpha): 0.56" in text
+
+
+def test_item_analysis_draws_no_conclusion_from_a_few_students_or_no_spread():
+    few = item_class()[:4]
+    assert all(c.discrimination is None and c.note == "" for c in rp.check_stats(few))
+    assert rp.reliability(few) is None
+    same = [make_record(f"s{i}") for i in range(6)]   # everyone full marks: no spread, nothing to correlate
+    assert all(c.discrimination is None for c in rp.check_stats(same)) and rp.reliability(same) is None
+    nobody = [make_record(f"s{i}", {"sigmoid-check": True, "tanh-check": i % 2 == 0}) for i in range(6)]
+    assert "no one earned it" in {c.grade_id: c for c in rp.check_stats(nobody)}["relu-check"].note
+    assert "not computed" in rp.render_report(few, LESSON)
 
 
 def test_empty_lesson_still_renders_every_plot():

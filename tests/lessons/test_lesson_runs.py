@@ -195,6 +195,22 @@ def test_no_cell_fails_when_our_grader_runs_the_correct_notebook(lesson):
     assert not run["record"]["timed_out"]
 
 
+@per_lesson()
+@pytest.mark.usefixtures("sandbox_available")
+def test_the_class_report_analyses_every_check_of_the_lesson(lesson):
+    """The instructor's item analysis lists each graded cell of the lesson, in notebook order, with its points."""
+    from autograder.report import check_stats, render_report
+    from autograder.results import SubmissionResult
+
+    record = SubmissionResult.from_dict(grader_run(lesson)["record"])
+    cells = [(grade_id(c), float(c.metadata["nbgrader"]["points"])) for c in lesson.notebook().cells if _graded(c)]
+    stats = check_stats([record])
+    assert [(s.grade_id, s.max_points) for s in stats] == cells
+    assert all(s.passed == 1.0 and s.graded == 1 for s in stats)
+    page = html.unescape(render_report([record], lesson.name))
+    assert all(f"<code>{gid}</code>" in page for gid, _ in cells)
+
+
 # -- nbgrader --------------------------------------------------------------------------------
 
 @per_lesson()
