@@ -93,7 +93,12 @@ class Target:
     function: str
     exercise_id: str
     reference: str  # dotted name of dlkit's reference implementation
-    other_checks: tuple[str, ...]
+    other_checks: tuple[str, ...]  # in notebook order
+    earlier_checks: tuple[str, ...] = ()  # the other checks above the target's, in notebook order
+
+    @property
+    def later_checks(self) -> tuple[str, ...]:
+        return tuple(gid for gid in self.other_checks if gid not in self.earlier_checks)
 
 
 @dataclass(frozen=True)
@@ -168,9 +173,10 @@ def find_target(nb: nbformat.NotebookNode) -> Target:
 
     answer_id, check_id, exercise_id, function = min(checks, key=rank)  # min keeps notebook order among equals
     ref = exercises[exercise_id].reference
+    order = [gid for _, gid, _, _ in checks]
     return Target(answer_id, check_id, function, exercise_id,
                   f"{ref.__module__}.{ref.__qualname__}" if ref is not None else "",
-                  tuple(gid for _, gid, _, _ in checks if gid != check_id))
+                  tuple(gid for gid in order if gid != check_id), tuple(order[:order.index(check_id)]))
 
 
 def _requires(exercise_id: str) -> dict[str, tuple[str, ...]]:
@@ -689,10 +695,15 @@ def _wrong_lesson(nb: nbformat.NotebookNode) -> bytes:
 # -- the catalogue ---------------------------------------------------------------------------
 
 def _e(status: str, **kw: Any) -> Callable[[Target], Expect]:
-    """An expectation builder; ``zero="target"``/``full="others"``/``full="all"`` name checks relative to the target."""
+    """An expectation builder; ``zero="target"``/``full="others"``/``full="all"`` name checks relative to the target.
+
+    ``"from-target"`` is the target's check and every check below it, ``"earlier"`` the checks above it
+    (a submission whose process dies in the target's answer cell cannot earn the checks below it).
+    """
 
     def make(t: Target) -> Expect:
-        names = {"target": (t.check_id,), "others": t.other_checks, "all": (t.check_id, *t.other_checks), "": ()}
+        names = {"target": (t.check_id,), "others": t.other_checks, "all": (t.check_id, *t.other_checks),
+                 "from-target": (t.check_id, *t.later_checks), "earlier": t.earlier_checks, "": ()}
         return Expect(status, tuple(kw.get("reason", ())), tuple(kw.get("flag", ())),
                       names[kw.get("zero", "")], names[kw.get("full", "")], kw.get("timed_out"),
                       tuple(kw.get("forbidden", ())))
@@ -755,7 +766,7 @@ CATALOGUE: tuple[Hostile, ...] = (
                                                       forbidden=("LOADED A FRESH COPY",))),
     Hostile("forge-channel", "writes a passing result for its check to every channel and pipe it can find, "
                              "then kills its own process",
-            _with_answer(FORGE_CHANNEL), _e("graded", reason=("exit",), zero="all")),
+            _with_answer(FORGE_CHANNEL), _e("graded", reason=("exit",), zero="from-target")),
     # learning the hidden inputs
     Hostile("leak-hidden", "records its inputs and, on hidden cases, prints them, raises them (in the message "
                            "and a class name), returns an object of a class named after them and a shape that "

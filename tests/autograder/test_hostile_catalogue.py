@@ -265,3 +265,8 @@ def test_target_of_a_lesson_opening_with_a_value_exercise(tmp_path):
     assert (target.answer_id, target.check_id, target.exercise_id) == ("double-answer", "double-check", "97.double")
     assert target.reference == "dlkit.checks.lesson97._double"
     assert target.other_checks == ("offset-check", "classifier-check")
+    # offset-check is above the target: a submission that dies in the target's answer cell may have earned it
+    # (whether the grader trusts a channel the submission wrote into is its own business), the rest it cannot
+    assert (target.earlier_checks, target.later_checks) == (("offset-check",), ("classifier-check",))
+    forge = H.by_name("forge-channel").expect(target)
+    assert (forge.zero, forge.full) == (("double-check", "classifier-check"), ())
