@@ -197,7 +197,7 @@ def test_no_cell_fails_when_our_grader_runs_the_correct_notebook(lesson):
 
 @per_lesson()
 @pytest.mark.usefixtures("sandbox_available")
-def test_the_class_report_analyses_every_check_of_the_lesson(lesson):
+def test_the_class_report_analyses_every_check_our_grader_graded(lesson):
     """The instructor's item analysis lists each graded cell of the lesson, in notebook order, with its points."""
     from autograder.report import check_stats, render_report
     from autograder.results import SubmissionResult
