@@ -141,7 +141,7 @@ def _rows(ws: Path) -> list[str]:
 
 def test_mixed_batch_same_records_and_grades_as_local(lite, cluster, tmp_path):
     """Correct, blank, partly wrong and hostile submissions: identical records and grades.csv on both executors;
-    the hostile ones are handled as the catalogue demands; a second Dask run re-runs nothing."""
+    the hostile ones are handled as the catalogue demands; a second Dask run (on a local cluster) re-runs nothing."""
     root, _, release_root, correct = lite
     cluster.scheduler().worker("w1").worker("w2")
     subs = tmp_path / "subs"
@@ -166,7 +166,9 @@ def test_mixed_batch_same_records_and_grades_as_local(lite, cluster, tmp_path):
     assert SEED not in (tmp_path / "dask" / "results").joinpath(LESSON).joinpath("hostile-read-secrets.json").read_text()
     assert all(cluster.procs[w].poll() is None for w in ("w1", "w2")), "kill-grader killed a Dask worker"
 
-    again = _grade(lite, subs, tmp_path / "dask", executor="dask", scheduler=cluster.address)
+    # Again, on the LocalCluster that `--executor dask` starts without --scheduler (the seed reaches its
+    # worker processes through their environment): nothing is graded twice, grades.csv does not change.
+    again = _grade(lite, subs, tmp_path / "dask", executor="dask")
     assert again.reused == len(there)
     assert _rows(tmp_path / "dask") == _rows(tmp_path / "local")
 
