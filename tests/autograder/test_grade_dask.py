@@ -67,10 +67,13 @@ class Cluster:
                                   str(self.port), "--no-dashboard"], env)
         return self
 
-    def worker(self, name: str, *, seed: str | None = SEED, path_first: Path | None = None) -> "Cluster":
+    def worker(self, name: str, *, seed: str | None = SEED, seed_file: Path | None = None,
+               path_first: Path | None = None) -> "Cluster":
         env = {k: v for k, v in os.environ.items() if k != "DLKIT_HIDDEN_SEED"}
         env["OMP_NUM_THREADS"] = "1"
-        if seed is not None:
+        if seed_file is not None:
+            env["DLKIT_HIDDEN_SEED_FILE"] = str(seed_file)
+        elif seed is not None:
             env["DLKIT_HIDDEN_SEED"] = seed
         if path_first is not None:
             env["PATH"] = f"{path_first}{os.pathsep}{env.get('PATH', '')}"
@@ -264,7 +267,8 @@ def test_scheduler_lost_stops_the_run_and_rerunning_resumes(lite, cluster, tmp_p
 
 
 def test_workers_without_a_sandbox_or_with_another_seed_are_refused(lite, cluster, tmp_path):
-    """Nothing is submitted, nothing recorded: the message names each bad worker and its fix, never a seed."""
+    """Nothing is submitted, nothing recorded: the message names each bad worker and its fix, never a seed.
+    The good worker reads the seed from a file ($DLKIT_HIDDEN_SEED_FILE)."""
     _, _, _, correct = lite
     broken = tmp_path / "broken-bwrap"
     broken.mkdir()
@@ -272,7 +276,10 @@ def test_workers_without_a_sandbox_or_with_another_seed_are_refused(lite, cluste
     fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n")
     fake.chmod(0o755)
     other_seed = "0" * 63 + "1"
-    cluster.scheduler().worker("good").worker("nosandbox", path_first=broken).worker("otherseed", seed=other_seed)
+    seed_file = tmp_path / "seed"
+    seed_file.write_text(SEED + "\n")
+    seed_file.chmod(0o600)
+    cluster.scheduler().worker("good", seed_file=seed_file).worker("nosandbox", path_first=broken).worker("otherseed", seed=other_seed)
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "student.ipynb").write_bytes(H._dump(correct))
