@@ -79,8 +79,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_grade(args: argparse.Namespace) -> int:
     import logging
 
-    from autograder.grade import grade_lesson
     from autograder.distributed import GradingStopped
+    from autograder.grade import grade_lesson
     from autograder.sandbox import Limits, SandboxUnavailable
 
     from autograder.seeds import short_seed_warning
