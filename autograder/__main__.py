@@ -79,6 +79,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_grade(args: argparse.Namespace) -> int:
     import logging
 
+    from autograder.distributed import GradingStopped
     from autograder.grade import grade_lesson
     from autograder.sandbox import Limits, SandboxUnavailable
 
@@ -92,10 +93,14 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
         summary = grade_lesson(lesson, Path(args.submissions), Path(args.workspace), jobs=args.jobs,
                                limits=limits, seed=args.seed, unsafe=args.unsafe, attempt=args.attempt,
-                               regrade=args.regrade, public_seed=args.public_seed)
+                               regrade=args.regrade, public_seed=args.public_seed, executor=args.executor,
+                               scheduler=args.scheduler)
     except SandboxUnavailable as exc:
         print(f"REFUSING TO GRADE: {exc}", file=sys.stderr)
         return 2
+    except GradingStopped as exc:  # Dask: a worker refused, or the scheduler was lost
+        print(f"GRADING STOPPED: {exc}", file=sys.stderr)
+        return 4
     except (FileNotFoundError, ValueError) as exc:
         print(f"cannot grade: {exc}", file=sys.stderr)
         return 1
@@ -175,6 +180,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade a class's submissions of one lesson in sandboxes")
     p.add_argument("submissions", help="a folder of <id>.ipynb or <id>/.../*.ipynb, or an LMS .zip")
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default: 1)")
+    p.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="where submissions are graded: local (default: --jobs at once on this machine, nothing "
+                        "else running) or dask (Dask distributed workers, each grading whole submissions in its "
+                        "own sandbox; needs `pip install 'dlkit[cluster]'`)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --executor dask: the Dask scheduler's address (tcp://host:8786), whose workers hold "
+                        "the seed in $DLKIT_HIDDEN_SEED or $DLKIT_HIDDEN_SEED_FILE; without it, a LocalCluster of "
+                        "--jobs single-threaded worker processes is started on this machine")
     p.add_argument("--timeout", type=float, default=120.0, help="wall-clock seconds per submission (default: 120)")
     p.add_argument("--memory-mb", type=int, default=3072, help="memory cap per process (RLIMIT_DATA), MiB (default: 3072)")
     p.add_argument("--unsafe", action="store_true",

@@ -3,8 +3,9 @@
 The batch code only talks to :class:`Executor`: ``submit(key, fn, *args)``
 queues a job, ``results()`` yields ``(key, value, error)`` as jobs finish.
 :class:`LocalExecutor` runs them on threads (each job's heavy work is a
-sandboxed subprocess, so threads are enough); a distributed engine can later
-implement the same two methods.
+sandboxed subprocess, so threads are enough);
+:class:`autograder.distributed.DaskExecutor` implements the same two methods
+on Dask distributed (``grade --executor dask``).
 
 Example::
 

@@ -356,6 +356,20 @@ def score(result: SubmissionResult) -> SubmissionResult:
 
 # -- one submission ------------------------------------------------------------------------------
 
+def inputs_digest(spec: LessonSpec, limits: Limits, seed: int | str | None, *, sandboxed: bool) -> str:
+    """The grader inputs' hash a record carries: lesson files, seed fingerprint, harness, limits, version.
+
+    A stored record whose submission and inputs hash match is not graded again.
+    """
+    from autograder.seeds import seed_fingerprint
+
+    harness = hashlib.sha256(HARNESS.read_bytes() + LANDLOCK.read_bytes() + WIRE.read_bytes()).hexdigest()
+    fingerprint = json.dumps({"lesson": spec.fingerprint, "seed": seed_fingerprint(seed), "harness": harness,
+                              "limits": [limits.timeout_s, limits.memory_mb, limits.nproc],
+                              "version": GRADER_VERSION, "sandboxed": sandboxed}, sort_keys=True)
+    return hashlib.sha256(fingerprint.encode()).hexdigest()
+
+
 @dataclass
 class Grader:
     """Everything shared by the submissions of one lesson's batch.
@@ -373,16 +387,11 @@ class Grader:
     @classmethod
     def create(cls, spec: LessonSpec, *, limits: Limits | None = None, seed: int | str | None = None,
                unsafe: bool = False, confine: bool = True) -> "Grader":
-        from autograder.seeds import seed_fingerprint
-
         limits = limits or Limits()
         sandbox = Sandbox(limits, unsafe=unsafe, confine=confine)
         draw_cases(spec, seed)  # fail now, not per submission, if an exercise cannot draw its cases
-        harness = hashlib.sha256(HARNESS.read_bytes() + LANDLOCK.read_bytes() + WIRE.read_bytes()).hexdigest()
-        fingerprint = json.dumps({"lesson": spec.fingerprint, "seed": seed_fingerprint(seed), "harness": harness,
-                                  "limits": [limits.timeout_s, limits.memory_mb, limits.nproc],
-                                  "version": GRADER_VERSION, "sandboxed": sandbox.confined}, sort_keys=True)
-        return cls(spec, sandbox, seed, hashlib.sha256(fingerprint.encode()).hexdigest(), forbidden_names(spec))
+        return cls(spec, sandbox, seed, inputs_digest(spec, limits, seed, sandboxed=sandbox.confined),
+                   forbidden_names(spec))
 
     def cases_for(self, submission_sha256: str) -> dict[str, CaseSet]:
         """The cases a submission is graded on: its hidden inputs are drawn from the seed and its digest."""
@@ -601,7 +610,7 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
                  seed: int | str | None = None, unsafe: bool = False, progress: bool = True,
                  use_gradebook: bool = True, source_root: Path = SOLUTIONS,
                  release_root: Path = LESSONS, attempt: str = "latest", regrade: bool = False,
-                 public_seed: bool = False) -> BatchSummary:
+                 public_seed: bool = False, executor: str = "local", scheduler: str | None = None) -> BatchSummary:
     """Grade every submission of a lesson into ``workspace``; resumes where a killed run stopped.
 
     Each record is written atomically as soon as its submission is graded; a
@@ -613,6 +622,12 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     (neither ``seed`` nor ``$DLKIT_HIDDEN_SEED``) it raises
     :class:`autograder.seeds.SeedMissing`, saying how to make one, unless
     ``public_seed`` allows the course's public default (demos, tests).
+
+    ``executor``: ``"local"`` (``jobs`` threads here, each running sandboxes)
+    or ``"dask"`` (:mod:`autograder.distributed`: the workers of the Dask
+    scheduler at ``scheduler``, or of a local cluster of ``jobs`` processes;
+    the run stops with :class:`autograder.distributed.GradingStopped` when it
+    cannot go on).
     """
     from autograder import export, gradebook
     from autograder.executor import LocalExecutor
@@ -621,6 +636,12 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     from autograder.results import write_result as _write
     from autograder.seeds import check_same_seed, require_seed, seed_fingerprint
 
+    if executor not in ("local", "dask"):
+        raise ValueError(f"unknown executor {executor!r}: use 'local' (this machine) or 'dask' (Dask distributed)")
+    if scheduler is not None and executor != "dask":
+        raise ValueError("--scheduler goes with --executor dask")
+    if unsafe and executor == "dask":
+        raise ValueError("--unsafe is for --executor local only: Dask workers always grade in a sandbox")
     seed = require_seed(seed, public_seed=public_seed)
     workspace = Path(workspace)
     fingerprint = seed_fingerprint(seed)
@@ -633,14 +654,28 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
         return _write(ws, record)
 
     spec = load_lesson(lesson, source_root=source_root, release_root=release_root)
-    grader = Grader.create(spec, limits=limits, seed=seed, unsafe=unsafe)
+    limits = limits or Limits()
+    slow_after_s = max(30.0, limits.timeout_s / 2)
+    if executor == "dask":
+        from autograder.distributed import dask_grading
+
+        draw_cases(spec, seed)  # fail here, before any worker is asked, if an exercise cannot draw its cases
+        inputs_sha256, pool, job = dask_grading(spec, limits=limits, seed=seed, scheduler=scheduler, jobs=jobs,
+                                                progress=progress, source_root=source_root,
+                                                release_root=release_root, slow_after_s=slow_after_s)
+    else:
+        grader = Grader.create(spec, limits=limits, seed=seed, unsafe=unsafe)
+        inputs_sha256 = grader.inputs_sha256
+        pool = LocalExecutor(jobs, progress=progress, desc=f"grading {lesson}", slow_after_s=slow_after_s)
+
+        def job(student_id: str, data: bytes) -> tuple:
+            return grader.grade, student_id, data
     if use_gradebook:
         gradebook.prepare(workspace, lesson, source_root=source_root)
     taken = intake_for_lesson(Path(submissions), workspace, lesson, spec.notebook_name, attempt=attempt)
     subs = taken.submissions()
     reused = 0
-    with LocalExecutor(jobs, progress=progress, desc=f"grading {lesson}",
-                       slow_after_s=max(30.0, grader.sandbox.limits.timeout_s / 2)) as ex:
+    with pool as ex:
         by_id = {}
         for sub in subs:
             path = result_path(workspace, lesson, sub.student_id)
@@ -649,15 +684,15 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
                     old = read_result(path)
                 except ValueError:
                     old = None
-                if old and old.submission_sha256 == sub.sha256 and old.inputs_sha256 == grader.inputs_sha256:
+                if old and old.submission_sha256 == sub.sha256 and old.inputs_sha256 == inputs_sha256:
                     reused += 1
                     continue
             if sub.problem:
                 write_result(workspace, rejected(sub.student_id, lesson, sub.problem, submission_sha256=sub.sha256,
-                                                 inputs_sha256=grader.inputs_sha256, max_score=spec.max_score))
+                                                 inputs_sha256=inputs_sha256, max_score=spec.max_score))
                 continue
             by_id[sub.student_id] = sub
-            ex.submit(sub.student_id, grader.grade, sub.student_id, sub.data)
+            ex.submit(sub.student_id, *job(sub.student_id, sub.data))
         for student_id, value, error in ex.results():
             sub = by_id[student_id]
             if error is not None:  # a bug in the grader, not the student's fault: graded again next run
