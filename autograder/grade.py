@@ -737,7 +737,7 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
                  seed: int | str | None = None, unsafe: bool = False, progress: bool = True,
                  use_gradebook: bool = True, source_root: Path = SOLUTIONS,
                  release_root: Path = LESSONS, attempt: str = "latest", regrade: bool = False,
-                 public_seed: bool = False) -> BatchSummary:
+                 public_seed: bool = False, prewarm: int | None = None) -> BatchSummary:
     """Grade every submission of a lesson into ``workspace``; resumes where a killed run stopped.
 
     Each record is written atomically as soon as its submission is graded; a
@@ -749,6 +749,7 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     (neither ``seed`` nor ``$DLKIT_HIDDEN_SEED``) it raises
     :class:`autograder.seeds.SeedMissing`, saying how to make one, unless
     ``public_seed`` allows the course's public default (demos, tests).
+    ``prewarm``: sandboxes started ahead of their submissions (default: ``jobs``; 0 for none).
     """
     from autograder import export, gradebook
     from autograder.executor import LocalExecutor
@@ -769,7 +770,7 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
         return _write(ws, record)
 
     spec = load_lesson(lesson, source_root=source_root, release_root=release_root)
-    grader = Grader.create(spec, limits=limits, seed=seed, unsafe=unsafe, prewarm=jobs)
+    grader = Grader.create(spec, limits=limits, seed=seed, unsafe=unsafe, prewarm=jobs if prewarm is None else prewarm)
     if use_gradebook:
         gradebook.prepare(workspace, lesson, source_root=source_root)
     taken = intake_for_lesson(Path(submissions), workspace, lesson, spec.notebook_name, attempt=attempt)
