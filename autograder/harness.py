@@ -5,12 +5,17 @@ importable but ``dlkit`` (and :mod:`landlock`, bound next to it). It never
 judges anything; it only answers "what did the student's function return for
 these inputs?". It runs as two processes:
 
-- the **warden** (``harness.py LIMITS_JSON``) reads the job from stdin, holds
-  the result channel and never runs or imports student code. It starts the
-  student process, then drives it in lock-step: one request per notebook
-  cell, and at a check cell one request per exercise, carrying that
-  exercise's cases (the hidden ones included) only then. It writes one
-  ``check`` message per check cell it reached and a final ``done``.
+- the **warden** (``harness.py LIMITS_JSON``) holds the result channel and
+  never runs or imports student code. It starts the student process and,
+  when the limits carry ``prepare`` (the lesson's exercise ids and the
+  modules its release imports: the grader's, never a submission's), has it
+  load them and withdraw the answers; only then does it read the job from
+  stdin, so a sandbox started ahead of its submission waits there, ready. Its
+  deadline starts with the job. It drives the student process in lock-step:
+  one request per notebook cell, and at a check cell one request per
+  exercise, carrying that exercise's cases (the hidden ones included) only
+  then. It writes one ``check`` message per check cell it reached and a final
+  ``done`` (with the phases' times and the student process's peak memory).
 - the **student** process (``harness.py --student REQ_FD REPLY_FD``) runs the
   cells with IPython's ``InteractiveShell`` and calls the student's functions
   on the cases it is sent. It never sees the channel: the pipe is not
@@ -28,7 +33,7 @@ whose fd number comes with the limits carries framed messages
 ``b"<token> <n>\\n" + n bytes of JSON``: ``{"type": "check", "grade_id",
 "results", "patched", "flags"}`` per check cell reached, then ``{"type":
 "done", "cells", "errors", "log_tail", "stopped", "stopped_at",
-"timed_out", "sealed"}``. The job on stdin is ``{"token": hex, "cells":
+"timed_out", "sealed", "phases", "peak_rss_mb"}``. The job on stdin is ``{"token": hex, "cells":
 [{"kind": "code", "grade_id", "source"} | {"kind": "check", "grade_id",
 "calls": [[exercise_id, function_name], ...]}], "cases": {exercise_id:
 [encoded_case, ...]}}``. stdout and stderr are never read for verdicts.

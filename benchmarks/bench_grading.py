@@ -184,7 +184,7 @@ def run_nbgrader(batch: dict[str, Path], root: Path) -> Measurement:
     course.autograde(LESSON)
     seconds = time.perf_counter() - start
     grades = read_grades(course.export())
-    scores = {student: float(row["score"]) for student, row in grades.items()}
+    scores = {student: float(row["score"]) for (student, _), row in grades.items()}
     return Measurement("nbgrader autograde", len(batch), seconds, sum(scores.values()), scores=scores)
 
 
