@@ -401,6 +401,10 @@ class Grader:
         if self.pool is not None:
             self.pool.close()
 
+    def __getstate__(self) -> dict:
+        """A copy sent elsewhere (another process, a worker) starts its own sandboxes: the pool's stay here."""
+        return {**self.__dict__, "pool": None, "profiles": {}}
+
     def cases_for(self, submission_sha256: str) -> dict[str, CaseSet]:
         """The cases a submission is graded on: its hidden inputs are drawn from the seed and its digest."""
         return draw_cases(self.spec, self.seed, salt=submission_sha256)

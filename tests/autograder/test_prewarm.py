@@ -201,3 +201,13 @@ def test_a_job_for_other_exercises_than_prepared_runs_nothing_and_is_the_graders
     (done,) = [m for m in messages if m["type"] == "done"]
     assert not problem and done["cells"] == []
     assert "grader's fault" in done["stopped"] and "01.sigmoid" in done["stopped"], done["stopped"]
+
+
+def test_a_pickled_grader_leaves_its_warm_sandboxes_behind(lesson):
+    import pickle
+
+    spec, _ = lesson
+    grader = Grader.create(spec, seed="0123456789abcdef" * 3, prewarm=0, unsafe=True, confine=False)
+    grader.pool = WarmPool(grader.sandbox, grader.prepare, 1)  # never started: nothing to kill
+    copy_ = pickle.loads(pickle.dumps(grader))
+    assert copy_.pool is None and copy_.inputs_sha256 == grader.inputs_sha256 and copy_.prepare == grader.prepare
