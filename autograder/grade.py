@@ -25,6 +25,7 @@ import hashlib
 import json
 import re
 import secrets
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -383,15 +384,34 @@ class Grader:
     seed: int | str | None
     inputs_sha256: str
     forbidden: dict[str, set[str]]
+    prepare: dict = field(default_factory=dict)
+    pool: WarmPool | None = None
+    #: Per student id, how the last run went: phase times (monotonic seconds from the sandbox's start), the
+    #: student process's peak memory. For benchmarks and profiles; never part of a grade.
+    profiles: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def create(cls, spec: LessonSpec, *, limits: Limits | None = None, seed: int | str | None = None,
-               unsafe: bool = False, confine: bool = True) -> "Grader":
+               unsafe: bool = False, confine: bool = True, prewarm: int = 0) -> "Grader":
+        """``prewarm``: sandboxes kept started ahead of their submissions (one per job running at once is
+        right; 0 starts each when its submission comes). Call :meth:`close` when the batch is done."""
         limits = limits or Limits()
         sandbox = Sandbox(limits, unsafe=unsafe, confine=confine)
         draw_cases(spec, seed)  # fail now, not per submission, if an exercise cannot draw its cases
+        compile_dlkit()
+        prepare = {"exercises": sorted(spec.exercises()), "preload": preload_modules(spec)}
+        pool = WarmPool(sandbox, prepare, prewarm) if prewarm > 0 else None
         return cls(spec, sandbox, seed, inputs_digest(spec, limits, seed, sandboxed=sandbox.confined),
-                   forbidden_names(spec))
+                   forbidden_names(spec), prepare, pool)
+
+    def close(self) -> None:
+        """Kill the sandboxes still waiting for a submission."""
+        if self.pool is not None:
+            self.pool.close()
+
+    def __getstate__(self) -> dict:
+        """A copy sent elsewhere (another process, a worker) starts its own sandboxes: the pool's stay here."""
+        return {**self.__dict__, "pool": None, "profiles": {}}
 
     def cases_for(self, submission_sha256: str) -> dict[str, CaseSet]:
         """The cases a submission is graded on: its hidden inputs are drawn from the seed and its digest."""
@@ -412,9 +432,12 @@ class Grader:
         cases = self.cases_for(digest)
         job = {"token": token, "cells": self._cells(fixed.notebook),
                "cases": {eid: encode_cases(cs) for eid, cs in cases.items()}}
-        run = self.sandbox.run(stdin=json.dumps(job, allow_nan=True).encode("utf-8"))
+        payload = json.dumps(job, allow_nan=True).encode("utf-8")  # before a sandbox is taken: nothing to leak
+        started = self.pool.take() if self.pool is not None else self.sandbox.start(prepare=self.prepare)
+        run = started.finish(payload)
         messages, problem = parse_channel(run.channel, token)
         grouped = checks_by_id(messages)  # once: both steps below read it
+        self.profiles[student_id] = _profile(started.started_at, run, grouped[2])
         result = self._judge(student_id, run, grouped, problem, static, common, cases)
         result.repairs = fixed.repairs
         result.cell_notes = cell_notes(fixed.notebook, grouped[2], _stop_reason(run, problem, grouped[2]),
@@ -479,6 +502,123 @@ class Grader:
                                 seconds=round(run.seconds, 3), graded_at=now_iso(),
                                 timed_out=run.timed_out or bool((done or {}).get("timed_out")),
                                 checks=checks, flags=flags, log_tail=cap_text(str(log)), **common)
+
+
+def _profile(started_at: float, run: RunResult, done: dict | None) -> dict:
+    """Seconds from the sandbox's start to each phase the warden stamped, the run's wall time and peak memory."""
+    phases = (done or {}).get("phases")
+    stamps = {k: round(float(v) - started_at, 3) for k, v in phases.items()
+              if isinstance(v, (int, float))} if isinstance(phases, dict) else {}
+    peak = (done or {}).get("peak_rss_mb")
+    return {"phases": stamps, "run_s": round(run.seconds, 3),
+            "peak_rss_mb": float(peak) if isinstance(peak, (int, float)) else None}
+
+
+class WarmPool:
+    """Sandboxes started ahead of their submissions, each handed to exactly one.
+
+    :meth:`take` returns a started sandbox (a waiting one if there is one, else a
+    new one) and starts a replacement, so the next submission's interpreter, imports
+    and reference withdrawal happen while this one runs. A sandbox that is taken
+    is never returned to the pool: one interpreter per submission. ``size`` caps
+    the sandboxes waiting; :meth:`expect` caps how many are started in all, so a
+    batch does not end with sandboxes prepared for nobody.
+    """
+
+    def __init__(self, sandbox: Sandbox, prepare: dict, size: int):
+        import threading
+
+        if not isinstance(size, int) or size < 1:
+            raise ValueError(f"a warm pool needs a size of 1 or more, got {size!r}")
+        self.sandbox, self.prepare, self.size = sandbox, prepare, size
+        self.waiting: list = []
+        self.budget: int | None = None
+        self.started = 0
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def expect(self, submissions: int) -> None:
+        """At most this many more sandboxes are needed (the batch's submissions still to run)."""
+        with self._lock:
+            self.budget = self.started + max(0, int(submissions)) - len(self.waiting)
+
+    def _start_one(self):
+        self.started += 1
+        return self.sandbox.start(prepare=self.prepare)
+
+    def take(self):
+        with self._lock:
+            started = None
+            while self.waiting and started is None:
+                candidate = self.waiting.pop(0)
+                if candidate.alive:
+                    started = candidate
+                else:  # died while waiting (killed from outside, out of memory): never hand it to anyone
+                    candidate.discard()
+            if started is None:
+                started = self._start_one()
+            while (not self.closed and len(self.waiting) < self.size
+                   and (self.budget is None or self.started < self.budget)):
+                self.waiting.append(self._start_one())
+            return started
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            waiting, self.waiting = self.waiting, []
+        for started in waiting:
+            started.discard()
+
+
+def preload_modules(spec: LessonSpec) -> list[str]:
+    """Modules the lesson's released notebook imports at the top level of a cell (or in a top-level ``try``).
+
+    The instructor's release names them, never a submission. Only modules whose top-level package is
+    installed here are listed (the sandbox sees the same Python); ``__future__`` is left out.
+    """
+    import importlib.util
+
+    found: list[str] = []
+    for cell in spec.released.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        body = list(tree.body)
+        for node in list(body):
+            if isinstance(node, ast.Try):
+                body += node.body
+        for node in body:
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".", 1)[0]
+                if name not in found and top != "__future__" and importlib.util.find_spec(top) is not None:
+                    found.append(name)
+    return found
+
+
+def compile_dlkit() -> None:
+    """Write dlkit's compiled bytecode next to its sources, once, for every sandbox to read.
+
+    The sandbox sees dlkit read-only and may not write bytecode, so without this
+    each submission compiles every dlkit module it imports again. Where the
+    folder is not writable nothing is written and the sandboxes compile as before.
+    """
+    import compileall
+
+    from autograder import REPO
+
+    try:
+        compileall.compile_dir(str(REPO / "dlkit"), quiet=2, workers=1)
+    except OSError:
+        pass
 
 
 def _stop_reason(run: RunResult, problem: str, done: dict | None) -> str:
@@ -610,7 +750,8 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
                  seed: int | str | None = None, unsafe: bool = False, progress: bool = True,
                  use_gradebook: bool = True, source_root: Path = SOLUTIONS,
                  release_root: Path = LESSONS, attempt: str = "latest", regrade: bool = False,
-                 public_seed: bool = False, executor: str = "local", scheduler: str | None = None) -> BatchSummary:
+                 public_seed: bool = False, executor: str = "local", scheduler: str | None = None,
+                 prewarm: int | None = None) -> BatchSummary:
     """Grade every submission of a lesson into ``workspace``; resumes where a killed run stopped.
 
     Each record is written atomically as soon as its submission is graded; a
@@ -627,7 +768,8 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     or ``"dask"`` (:mod:`autograder.distributed`: the workers of the Dask
     scheduler at ``scheduler``, or of a local cluster of ``jobs`` processes;
     the run stops with :class:`autograder.distributed.GradingStopped` when it
-    cannot go on).
+    cannot go on). ``prewarm`` (local executor): sandboxes started ahead of
+    their submissions (default: ``jobs``; 0 for none).
     """
     from autograder import export, gradebook
     from autograder.executor import LocalExecutor
@@ -656,6 +798,7 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     spec = load_lesson(lesson, source_root=source_root, release_root=release_root)
     limits = limits or Limits()
     slow_after_s = max(30.0, limits.timeout_s / 2)
+    grader = None  # the local executor's (the Dask workers build their own)
     if executor == "dask":
         from autograder.distributed import dask_grading
 
@@ -664,7 +807,8 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
                                                 progress=progress, source_root=source_root,
                                                 release_root=release_root, slow_after_s=slow_after_s)
     else:
-        grader = Grader.create(spec, limits=limits, seed=seed, unsafe=unsafe)
+        grader = Grader.create(spec, limits=limits, seed=seed, unsafe=unsafe,
+                               prewarm=jobs if prewarm is None else prewarm)
         inputs_sha256 = grader.inputs_sha256
         pool = LocalExecutor(jobs, progress=progress, desc=f"grading {lesson}", slow_after_s=slow_after_s)
 
@@ -675,7 +819,7 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     taken = intake_for_lesson(Path(submissions), workspace, lesson, spec.notebook_name, attempt=attempt)
     subs = taken.submissions()
     reused = 0
-    with pool as ex:
+    with pool as ex, (closing(grader) if grader is not None else nullcontext()):
         by_id = {}
         for sub in subs:
             path = result_path(workspace, lesson, sub.student_id)
@@ -692,6 +836,9 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
                                                  inputs_sha256=inputs_sha256, max_score=spec.max_score))
                 continue
             by_id[sub.student_id] = sub
+        if grader is not None and grader.pool is not None:
+            grader.pool.expect(len(by_id))  # no sandbox is started ahead for a submission that is not coming
+        for sub in by_id.values():
             ex.submit(sub.student_id, *job(sub.student_id, sub.data))
         for student_id, value, error in ex.results():
             sub = by_id[student_id]

@@ -5,12 +5,17 @@ importable but ``dlkit`` (and :mod:`landlock`, bound next to it). It never
 judges anything; it only answers "what did the student's function return for
 these inputs?". It runs as two processes:
 
-- the **warden** (``harness.py LIMITS_JSON``) reads the job from stdin, holds
-  the result channel and never runs or imports student code. It starts the
-  student process, then drives it in lock-step: one request per notebook
-  cell, and at a check cell one request per exercise, carrying that
-  exercise's cases (the hidden ones included) only then. It writes one
-  ``check`` message per check cell it reached and a final ``done``.
+- the **warden** (``harness.py LIMITS_JSON``) holds the result channel and
+  never runs or imports student code. It starts the student process and,
+  when the limits carry ``prepare`` (the lesson's exercise ids and the
+  modules its release imports: the grader's, never a submission's), has it
+  load them and withdraw the answers; only then does it read the job from
+  stdin, so a sandbox started ahead of its submission waits there, ready. Its
+  deadline starts with the job. It drives the student process in lock-step:
+  one request per notebook cell, and at a check cell one request per
+  exercise, carrying that exercise's cases (the hidden ones included) only
+  then. It writes one ``check`` message per check cell it reached and a final
+  ``done`` (with the phases' times and the student process's peak memory).
 - the **student** process (``harness.py --student REQ_FD REPLY_FD``) runs the
   cells with IPython's ``InteractiveShell`` and calls the student's functions
   on the cases it is sent. It never sees the channel: the pipe is not
@@ -28,7 +33,7 @@ whose fd number comes with the limits carries framed messages
 ``b"<token> <n>\\n" + n bytes of JSON``: ``{"type": "check", "grade_id",
 "results", "patched", "flags"}`` per check cell reached, then ``{"type":
 "done", "cells", "errors", "log_tail", "stopped", "stopped_at",
-"timed_out", "sealed"}``. The job on stdin is ``{"token": hex, "cells":
+"timed_out", "sealed", "phases", "peak_rss_mb"}``. The job on stdin is ``{"token": hex, "cells":
 [{"kind": "code", "grade_id", "source"} | {"kind": "check", "grade_id",
 "calls": [[exercise_id, function_name], ...]}], "cases": {exercise_id:
 [encoded_case, ...]}}``. stdout and stderr are never read for verdicts.
@@ -305,11 +310,13 @@ def _rigged(value, ndarray) -> str:
 class Warden:
     """Drives the student process through the notebook and reports to the grader."""
 
-    def __init__(self, limits: dict, job: dict):
+    def __init__(self, limits: dict, job: dict | None = None):
         self.limits = limits
-        self.job = job
-        self.channel = Channel(int(limits["channel_fd"]), job["token"])
+        self.job = job or {}
+        self.channel = None
         self.deadline = time.monotonic() + float(limits.get("deadline_s") or 1e9)
+        self.prepared: list[str] | None = None
+        self.phases = {"warden": time.monotonic()}
         self.reply_limit = int(limits.get("reply_bytes") or 32_000_000)
         self.cells: list[dict] = []
         self.errors: list[dict] = []
@@ -320,7 +327,7 @@ class Warden:
 
     def start(self, script: str) -> None:
         """Start the student process; it inherits the rlimits but not the channel."""
-        os.set_inheritable(self.channel.fd, False)
+        os.set_inheritable(int(self.limits["channel_fd"]), False)
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
         uid = self.limits.get("uid")
@@ -341,13 +348,47 @@ class Warden:
         write_all(self.req_w, frame(request), deadline=self.deadline)
         return read_frame(self.rep_r, deadline=self.deadline, limit=self.reply_limit)
 
+    def prepare(self) -> None:
+        """Before the job arrives: let the student process load the lesson's modules and withdraw its answers.
+
+        ``limits["prepare"]`` (from the grader, never from a submission) names the lesson's exercises and
+        the modules its released notebook imports. A sandbox started ahead of its submission does this
+        while the previous submission runs; no student code runs until the job arrives.
+        """
+        prepare = self.limits.get("prepare")
+        if not isinstance(prepare, dict):
+            return
+        try:
+            self.start_reply(self.ask({"op": "start", "exercises": sorted(map(str, prepare.get("exercises", []))),
+                                       "preload": [str(m) for m in prepare.get("preload", [])]}))
+            self.prepared = sorted(map(str, prepare.get("exercises", [])))
+        except PeerGone as gone:
+            self.prepared = [f"start: {gone}"[:300]]  # reported once the job (and its channel) is here
+        self.phases["prepared"] = time.monotonic()
+
+    def start_reply(self, reply: dict) -> None:
+        self.sealed = str(reply.get("sealed", reply.get("error", "the student process did not say")))[:300]
+        if "error" in reply:  # before any student code: the grader's fault, and nothing can be graded
+            raise PeerGone(f"start: {reply['error']}"[:300])
+
+    def take_job(self, job: dict) -> None:
+        """The submission's job has arrived: its clock starts now."""
+        self.job = job
+        self.channel = Channel(int(self.limits["channel_fd"]), job["token"])
+        self.deadline = time.monotonic() + float(self.limits.get("deadline_s") or 1e9)
+        self.phases["job"] = time.monotonic()
+
     def run(self) -> None:
         stopped, timed_out = "", False
         try:
-            reply = self.ask({"op": "start", "exercises": sorted(self.job["cases"])})
-            self.sealed = str(reply.get("sealed", reply.get("error", "the student process did not say")))[:300]
-            if "error" in reply:  # before any student code: the grader's fault, and nothing can be graded
-                raise PeerGone(f"start: {reply['error']}"[:300])
+            wanted = sorted(self.job["cases"])
+            if self.prepared is None:
+                self.start_reply(self.ask({"op": "start", "exercises": wanted}))
+            elif self.prepared != wanted:  # a failed preparation, or a job for other exercises than prepared
+                why = self.prepared[0] if len(self.prepared) == 1 and self.prepared[0].startswith("start: ") else (
+                    f"start: prepared for {self.prepared[:20]}, the job needs {wanted[:20]}")
+                raise PeerGone(why[:300])
+            self.phases["ready"] = time.monotonic()
             for cell in self.job["cells"]:
                 self.current = cell.get("grade_id")
                 if cell["kind"] == "code":
@@ -357,10 +398,22 @@ class Warden:
         except PeerGone as gone:
             timed_out = str(gone) == "time"
             stopped = self.why_stopped(str(gone))
+        self.phases["cells"] = time.monotonic()
         self.channel.send({"type": "done", "cells": self.cells, "errors": self.errors,
                            "log_tail": self.total.text()[-4000:], "stopped": stopped,
                            "stopped_at": self.current if stopped else None, "timed_out": timed_out,
-                           "sealed": self.sealed})
+                           "sealed": self.sealed, "phases": self.phases, "peak_rss_mb": self.peak_rss_mb()})
+
+    def peak_rss_mb(self) -> float | None:
+        """The student process's peak resident memory so far (the kernel's VmHWM), MiB; None if unreadable."""
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        return round(int(line.split()[1]) / 1024, 1)
+        except (OSError, ValueError, AttributeError):
+            return None
+        return None
 
     def code_cell(self, cell: dict) -> None:
         reply = self.ask({"op": "cell", "source": cell["source"]})
@@ -473,12 +526,22 @@ class Student:
         self.before = {}
         self.guarded = []
 
-    def start(self, exercise_ids: list[str]) -> dict:
-        """Load what grading needs, withdraw the answers, seal dlkit's sources, then open the shell."""
+    def start(self, exercise_ids: list[str], preload: list[str] = ()) -> dict:
+        """Load what grading needs, withdraw the answers, seal dlkit's sources, then open the shell.
+
+        ``preload``: modules the lesson's released notebook imports (torch, matplotlib.pyplot, ...), imported
+        now so that a sandbox started ahead of its submission has them ready; one that fails to import is
+        skipped (the notebook's own import then fails, or not, as it would have).
+        """
         import importlib
         import linecache
         import pkgutil
 
+        for name in preload:
+            try:
+                importlib.import_module(name)
+            except BaseException:  # noqa: BLE001 - the lesson's import, not ours: its cell reports it
+                pass
         import dlkit
         import dlkit.checks as checks_pkg
         import dlkit.reference as reference_pkg
@@ -635,7 +698,7 @@ def serve_student(req_fd: int, rep_fd: int) -> None:
     """The student process's loop: answer the warden's requests until it closes the pipe."""
     student = Student()
     handlers = {
-        "start": lambda r: student.start(r["exercises"]),
+        "start": lambda r: student.start(r["exercises"], r.get("preload", [])),
         "cell": lambda r: student.cell(r["source"]),
         "call": lambda r: student.call(r["exercise"], r["function"], r["cases"]),
     }
@@ -668,9 +731,10 @@ def main(argv: list[str]) -> int:
     if len(argv) > 2 and argv[2] == "--exec":
         drop_to(limits.get("uid"))
         os.execvp(argv[3], argv[3:])
-    job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    warden = Warden(limits, job)
-    warden.start(os.path.abspath(__file__))
+    warden = Warden(limits)
+    warden.start(os.path.abspath(__file__))  # the student process loads numpy and dlkit meanwhile
+    warden.prepare()
+    warden.take_job(json.loads(sys.stdin.buffer.read().decode("utf-8")))  # waits here when started ahead
     warden.run()
     sys.stdout.flush()
     os._exit(0)

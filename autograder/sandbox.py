@@ -33,6 +33,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -243,26 +244,41 @@ class Sandbox:
         return self.bwrap is not None
 
     def command(self, inner: list[str], uid: int | None, channel_fd: int,
-                extra_ro: dict[str, str] | None = None) -> list[str]:
-        """The full command line: bwrap, then the harness confining itself, then ``inner`` args."""
-        limits = json.dumps({**self.limits.for_harness(uid), "channel_fd": channel_fd})
-        if self.bwrap is None:
-            return [sys.executable, str(HARNESS), limits, *inner]
-        return bwrap_args(self.bwrap, self.limits, extra_ro) + ["--", sys.executable, SANDBOX_HARNESS, limits, *inner]
+                extra_ro: dict[str, str] | None = None, prepare: dict | None = None) -> list[str]:
+        """The full command line: bwrap, then the harness confining itself, then ``inner`` args.
+
+        The harness (the warden) imports only the standard library, so it starts without ``site`` (``-S``).
+        """
+        limits = {**self.limits.for_harness(uid), "channel_fd": channel_fd}
+        if prepare:
+            limits["prepare"] = prepare
+        harness = str(HARNESS) if self.bwrap is None else SANDBOX_HARNESS
+        head = [] if self.bwrap is None else bwrap_args(self.bwrap, self.limits, extra_ro) + ["--"]
+        return head + [sys.executable, "-S", harness, json.dumps(limits), *inner]
 
     def run(self, inner: list[str] | None = None, *, stdin: bytes = b"",
-            extra_ro: dict[str, str] | None = None) -> RunResult:
+            extra_ro: dict[str, str] | None = None, prepare: dict | None = None) -> RunResult:
         """Run the harness (``inner`` empty) or ``harness --exec inner...`` in the sandbox.
 
         ``stdin`` is written to the process's stdin; the result channel is a pipe
-        whose fd number the harness gets with its limits.
+        whose fd number the harness gets with its limits. ``prepare`` (the
+        harness only) is what the student process loads before it reads the job.
+        """
+        return self.start(inner, extra_ro=extra_ro, prepare=prepare).finish(stdin)
+
+    def start(self, inner: list[str] | None = None, *, extra_ro: dict[str, str] | None = None,
+              prepare: dict | None = None) -> "Started":
+        """Start a sandbox now, to be handed its stdin (the job) later by :meth:`Started.finish`, once.
+
+        Its wall clock starts when the job is handed over; until then it loads
+        what ``prepare`` names and waits. It serves that one job and is killed
+        after it (or by :meth:`Started.discard`).
         """
         uid = UID_BASE + secrets.randbelow(1_000_000) if self.confined and os.geteuid() == 0 else None
         channel_r, channel_w = os.pipe()
-        argv = self.command(["--exec", *inner] if inner else [], uid, channel_w, extra_ro)
+        argv = self.command(["--exec", *inner] if inner else [], uid, channel_w, extra_ro, prepare)
         env = None if self.confined else {**{k: v for k, v in os.environ.items() if k != "DLKIT_HIDDEN_SEED"},
                                           "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}  # never the seed
-        start = time.monotonic()
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     pass_fds=(channel_w,), start_new_session=True, env=env)
@@ -271,11 +287,7 @@ class Sandbox:
             os.close(channel_w)
             raise
         os.close(channel_w)
-        try:
-            return self._collect(proc, channel_r, stdin, start)
-        finally:
-            _kill_tree(proc)
-            os.close(channel_r)
+        return Started(self, proc, channel_r, time.monotonic())
 
     def _collect(self, proc: subprocess.Popen, channel_r: int, stdin: bytes, start: float) -> RunResult:
         limits = self.limits
@@ -342,6 +354,49 @@ class Sandbox:
         seconds = time.monotonic() - start
         return RunResult(returncode, timed_out, seconds, bytes(out), dropped, bytes(chan), overflow,
                          sandboxed=self.confined)
+
+
+class Started:
+    """A sandbox started ahead of its job: :meth:`finish` hands it the job once; :meth:`discard` kills it unused."""
+
+    def __init__(self, sandbox: Sandbox, proc: subprocess.Popen, channel_r: int, started_at: float):
+        self.sandbox = sandbox
+        self.proc = proc
+        self.channel_r = channel_r
+        self.started_at = started_at
+        self._lock = threading.Lock()
+        self._used = False
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def _claim(self) -> bool:
+        with self._lock:
+            used, self._used = self._used, True
+        return not used
+
+    def finish(self, stdin: bytes) -> RunResult:
+        """Hand over the job and wait for the run; the wall clock starts now. A second call raises."""
+        if not self._claim():
+            raise RuntimeError("this sandbox already served a job (or was discarded): one sandbox, one submission")
+        try:
+            return self.sandbox._collect(self.proc, self.channel_r, stdin, time.monotonic())
+        finally:
+            _kill_tree(self.proc)
+            os.close(self.channel_r)
+
+    def discard(self) -> None:
+        """Kill it without a job (the batch ended first); a no-op once it served one."""
+        if self._claim():
+            _kill_tree(self.proc)
+            self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            os.close(self.channel_r)
 
 
 def _kill_tree(proc: subprocess.Popen) -> None:
