@@ -94,7 +94,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         summary = grade_lesson(lesson, Path(args.submissions), Path(args.workspace), jobs=args.jobs,
                                limits=limits, seed=args.seed, unsafe=args.unsafe, attempt=args.attempt,
                                regrade=args.regrade, public_seed=args.public_seed, executor=args.executor,
-                               scheduler=args.scheduler)
+                               scheduler=args.scheduler, prewarm=args.prewarm, fork_server=args.fork_server)
     except SandboxUnavailable as exc:
         print(f"REFUSING TO GRADE: {exc}", file=sys.stderr)
         return 2
@@ -105,6 +105,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         print(f"cannot grade: {exc}", file=sys.stderr)
         return 1
     print(summary.line())
+    if summary.runner:
+        print(f"graded in {summary.runner}")
     print(f"results in {Path(args.workspace) / 'results' / lesson}, grades in {Path(args.workspace) / 'grades.csv'}, "
           f"who handed in what in {Path(args.workspace) / 'intake' / lesson / 'submissions.csv'}")
     if not summary.anything_graded:
@@ -188,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --executor dask: the Dask scheduler's address (tcp://host:8786), whose workers hold "
                         "the seed in $DLKIT_HIDDEN_SEED or $DLKIT_HIDDEN_SEED_FILE; without it, a LocalCluster of "
                         "--jobs single-threaded worker processes is started on this machine")
+    p.add_argument("--fork-server", action=argparse.BooleanOptionalAction, default=None,
+                   help="grade each submission in a fork of a sandboxed process that has loaded the lesson once "
+                        "(fresh uid, /tmp and pid namespace per submission; needs root, as in a container or on "
+                        "a cluster's worker). Default: on wherever it can run")
+    p.add_argument("--prewarm", type=int, default=None, metavar="N",
+                   help="without fork servers: sandboxes started ahead of their submissions, each holding the "
+                        "lesson's imports (about 500 MiB for the training lessons) while it waits "
+                        "(default: --jobs; 0 starts each when its submission comes)")
     p.add_argument("--timeout", type=float, default=120.0, help="wall-clock seconds per submission (default: 120)")
     p.add_argument("--memory-mb", type=int, default=3072, help="memory cap per process (RLIMIT_DATA), MiB (default: 3072)")
     p.add_argument("--unsafe", action="store_true",

@@ -25,6 +25,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -385,24 +386,44 @@ class Grader:
     inputs_sha256: str
     forbidden: dict[str, set[str]]
     prepare: dict = field(default_factory=dict)
-    pool: WarmPool | None = None
+    pool: "WarmPool | ForkServerPool | None" = None
     #: Per student id, how the last run went: phase times (monotonic seconds from the sandbox's start), the
     #: student process's peak memory. For benchmarks and profiles; never part of a grade.
     profiles: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def create(cls, spec: LessonSpec, *, limits: Limits | None = None, seed: int | str | None = None,
-               unsafe: bool = False, confine: bool = True, prewarm: int = 0) -> "Grader":
+               unsafe: bool = False, confine: bool = True, prewarm: int = 0,
+               fork_server: bool | None = None) -> "Grader":
         """``prewarm``: sandboxes kept started ahead of their submissions (one per job running at once is
-        right; 0 starts each when its submission comes). Call :meth:`close` when the batch is done."""
+        right; 0 starts each when its submission comes). ``fork_server``: grade in fork servers instead
+        (:class:`ForkServerPool`, ``max(prewarm, 1)`` of them; ``None``: wherever they can run, i.e. in the
+        sandbox as root). Call :meth:`close` when the batch is done."""
         limits = limits or Limits()
         sandbox = Sandbox(limits, unsafe=unsafe, confine=confine)
         draw_cases(spec, seed)  # fail now, not per submission, if an exercise cannot draw its cases
         compile_dlkit()
         prepare = {"exercises": sorted(spec.exercises()), "preload": preload_modules(spec)}
-        pool = WarmPool(sandbox, prepare, prewarm) if prewarm > 0 else None
+        if fork_server is None:
+            fork_server = fork_server_possible(sandbox)
+        elif fork_server and not fork_server_possible(sandbox):
+            raise ValueError("fork servers need the sandbox (bubblewrap) and the grader running as root (a container, "
+                             "a cluster's worker): grade without --fork-server here")
+        if fork_server:
+            pool = ForkServerPool(sandbox, prepare, max(prewarm, 1))
+        else:
+            pool = WarmPool(sandbox, prepare, prewarm) if prewarm > 0 else None
         return cls(spec, sandbox, seed, inputs_digest(spec, limits, seed, sandboxed=sandbox.confined),
                    forbidden_names(spec), prepare, pool)
+
+    def runner(self) -> str:
+        """How this grader runs submissions, in words (for the batch's summary)."""
+        if isinstance(self.pool, ForkServerPool):
+            why = self.pool.unavailable
+            return f"a sandbox per submission (no fork server could serve: {why})" if why else "fork servers"
+        if not self.sandbox.confined:
+            return "NO sandbox (--unsafe)"
+        return "a sandbox per submission"
 
     def close(self) -> None:
         """Kill the sandboxes still waiting for a submission."""
@@ -570,6 +591,95 @@ class WarmPool:
             started.discard()
 
 
+def fork_server_possible(sandbox: Sandbox) -> bool:
+    """Whether fork servers can grade here: the sandbox is on and the grader runs as root (a container, a
+    cluster's worker). Elsewhere each submission gets a sandbox of its own, started ahead (:class:`WarmPool`)."""
+    import os
+
+    return sandbox.confined and os.geteuid() == 0
+
+
+class ForkServerPool:
+    """Fork servers (:class:`autograder.sandbox.ForkServer`), one per job running at once, reused job after job.
+
+    :meth:`take` hands out a free server (starting one when none is free); the run it returns gives the
+    server back when it finishes, unless the server died or the run timed out (then it is closed, and a new
+    one serves the next submission). Every submission still gets its own fresh process, uid, /tmp and pid
+    namespace; what is shared is the loaded lesson they are forked from, which runs no student code.
+    """
+
+    def __init__(self, sandbox: Sandbox, prepare: dict, size: int):
+        import threading
+
+        if not isinstance(size, int) or size < 1:
+            raise ValueError(f"a fork-server pool needs a size of 1 or more, got {size!r}")
+        self.sandbox, self.prepare, self.size = sandbox, prepare, size
+        self.free: list = []
+        self.closed = False
+        #: Why no fork server could serve here ("" while they can): then each submission gets a sandbox of its own.
+        self.unavailable = ""
+        self._lock = threading.Lock()
+
+    def expect(self, submissions: int) -> None:
+        """Nothing to plan: a server serves as many submissions as come."""
+
+    def take(self):
+        from autograder.sandbox import ForkServer
+
+        if self.unavailable:
+            return self.sandbox.start(prepare=self.prepare)
+        with self._lock:
+            server = None
+            while self.free and server is None:
+                candidate = self.free.pop()
+                if candidate.alive:
+                    server = candidate
+                else:
+                    candidate.close()
+        return ForkedRun(self, server or ForkServer(self.sandbox, self.prepare))
+
+    def give_back(self, server) -> None:
+        with self._lock:
+            if server.alive and not self.closed and len(self.free) < self.size:
+                self.free.append(server)
+                return
+        server.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            free, self.free = self.free, []
+        for server in free:
+            server.close()
+
+
+class ForkedRun:
+    """One submission's turn on a fork server (what :meth:`ForkServerPool.take` returns): :meth:`finish` once."""
+
+    def __init__(self, pool: ForkServerPool, server):
+        self.pool, self.server = pool, server
+        self.started_at = time.monotonic()
+        self._used = False
+
+    def finish(self, stdin: bytes) -> RunResult:
+        """Run the job on the server; if the server cannot serve it, in a sandbox of its own instead."""
+        from autograder.sandbox import ForkServerUnavailable
+
+        if self._used:
+            raise RuntimeError("this turn already served a job: one turn, one submission")
+        self._used = True
+        self.started_at = time.monotonic()
+        try:
+            return self.server.run(stdin)
+        except ForkServerUnavailable as exc:
+            self.pool.unavailable = str(exc)
+            started = self.pool.sandbox.start(prepare=self.pool.prepare)
+            self.started_at = started.started_at
+            return started.finish(stdin)
+        finally:
+            self.pool.give_back(self.server)
+
+
 def preload_modules(spec: LessonSpec) -> list[str]:
     """Modules the lesson's released notebook imports at the top level of a cell (or in a top-level ``try``).
 
@@ -728,6 +838,9 @@ class BatchSummary:
     records: list[SubmissionResult]
     reused: int = 0
     unattributed: int = 0
+    #: How submissions were run: "fork servers", "a sandbox per submission", "Dask workers", with why not
+    #: fork servers when they were asked for and could not serve.
+    runner: str = ""
 
     def count(self, what: str) -> int:
         if what == "timed_out":
@@ -751,7 +864,7 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
                  use_gradebook: bool = True, source_root: Path = SOLUTIONS,
                  release_root: Path = LESSONS, attempt: str = "latest", regrade: bool = False,
                  public_seed: bool = False, executor: str = "local", scheduler: str | None = None,
-                 prewarm: int | None = None) -> BatchSummary:
+                 prewarm: int | None = None, fork_server: bool | None = None) -> BatchSummary:
     """Grade every submission of a lesson into ``workspace``; resumes where a killed run stopped.
 
     Each record is written atomically as soon as its submission is graded; a
@@ -769,7 +882,9 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     scheduler at ``scheduler``, or of a local cluster of ``jobs`` processes;
     the run stops with :class:`autograder.distributed.GradingStopped` when it
     cannot go on). ``prewarm`` (local executor): sandboxes started ahead of
-    their submissions (default: ``jobs``; 0 for none).
+    their submissions (default: ``jobs``; 0 for none). ``fork_server`` (local
+    executor): grade in fork servers (:class:`ForkServerPool`; ``None``:
+    wherever they can run, i.e. as root with the sandbox on).
     """
     from autograder import export, gradebook
     from autograder.executor import LocalExecutor
@@ -782,6 +897,8 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
         raise ValueError(f"unknown executor {executor!r}: use 'local' (this machine) or 'dask' (Dask distributed)")
     if scheduler is not None and executor != "dask":
         raise ValueError("--scheduler goes with --executor dask")
+    if prewarm is not None and (not isinstance(prewarm, int) or prewarm < 0):
+        raise ValueError(f"--prewarm takes a number of sandboxes, 0 or more; got {prewarm!r}")
     if unsafe and executor == "dask":
         raise ValueError("--unsafe is for --executor local only: Dask workers always grade in a sandbox")
     seed = require_seed(seed, public_seed=public_seed)
@@ -808,7 +925,7 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
                                                 release_root=release_root, slow_after_s=slow_after_s)
     else:
         grader = Grader.create(spec, limits=limits, seed=seed, unsafe=unsafe,
-                               prewarm=jobs if prewarm is None else prewarm)
+                               prewarm=jobs if prewarm is None else prewarm, fork_server=fork_server)
         inputs_sha256 = grader.inputs_sha256
         pool = LocalExecutor(jobs, progress=progress, desc=f"grading {lesson}", slow_after_s=slow_after_s)
 
@@ -856,4 +973,4 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     if use_gradebook:
         gradebook.sync(workspace, lesson, spec.notebook_name, records)
     export.write_grades(workspace)
-    return BatchSummary(records, reused, len(taken.unattributed))
+    return BatchSummary(records, reused, len(taken.unattributed), grader.runner() if grader else "Dask workers")

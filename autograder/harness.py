@@ -344,6 +344,28 @@ class Warden:
             drop_to(int(uid) + WARDEN_UID_OFFSET)
         _prctl(PR_SET_DUMPABLE, 0)  # no ptrace, no /proc/PID/{mem,fd} for the student, even under one uid
 
+    def start_forked(self, student: "Student", uid: int) -> None:
+        """Fork the student process from this process (a fork of the fork server, with the lesson imported).
+
+        Call it in fresh namespaces (:func:`fresh_namespaces`): the child becomes the init of the new pid
+        namespace (:func:`become_init`) and forks the student process, so a submission's processes all die
+        with it and cannot address anything outside. The child keeps no descriptor but its two pipes (not
+        the channel, not the job). Then this process drops to the warden's uid, as :meth:`start` does.
+        """
+        req_r, self.req_w = os.pipe()
+        self.rep_r, rep_w = os.pipe()
+        status_r, status_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            _close_all_but((0, 1, 2, req_r, rep_w, status_w))
+            _child(become_init, student, req_r, rep_w, status_w, uid)
+        for fd in (req_r, rep_w, status_w):
+            os.close(fd)
+        os.set_blocking(self.req_w, False)
+        self.proc = Forked(pid, status_r)
+        drop_to(uid + WARDEN_UID_OFFSET)
+        _prctl(PR_SET_DUMPABLE, 0)
+
     def ask(self, request: dict) -> dict:
         write_all(self.req_w, frame(request), deadline=self.deadline)
         return read_frame(self.rep_r, deadline=self.deadline, limit=self.reply_limit)
@@ -407,7 +429,7 @@ class Warden:
     def peak_rss_mb(self) -> float | None:
         """The student process's peak resident memory so far (the kernel's VmHWM), MiB; None if unreadable."""
         try:
-            with open(f"/proc/{self.proc.pid}/status") as fh:
+            with open(f"/proc/{getattr(self.proc, 'student_pid', self.proc.pid)}/status") as fh:
                 for line in fh:
                     if line.startswith("VmHWM:"):
                         return round(int(line.split()[1]) / 1024, 1)
@@ -505,6 +527,11 @@ def _signal_name(number: int) -> str:
 WITHDRAWN_FOLDERS = ("reference", "checks")
 
 
+#: What IPython imports to open a shell (the fork server imports them once, for every submission).
+SHELL_MODULES = ("IPython.core.interactiveshell", "IPython.core.completer", "IPython.core.completerlib",
+                 "IPython.core.magics", "IPython.core.oinspect", "IPython.core.application", "sqlite3")
+
+
 class Student:
     """State of the student process: the shell, the exercises, the integrity snapshot."""
 
@@ -526,15 +553,15 @@ class Student:
         self.before = {}
         self.guarded = []
 
-    def start(self, exercise_ids: list[str], preload: list[str] = ()) -> dict:
-        """Load what grading needs, withdraw the answers, seal dlkit's sources, then open the shell.
+    def load(self, exercise_ids: list[str], preload: list[str] = ()) -> list:
+        """Import what grading needs: the lesson's modules, its check module, all of dlkit.reference, IPython.
 
         ``preload``: modules the lesson's released notebook imports (torch, matplotlib.pyplot, ...), imported
         now so that a sandbox started ahead of its submission has them ready; one that fails to import is
-        skipped (the notebook's own import then fails, or not, as it would have).
+        skipped (the notebook's own import then fails, or not, as it would have). Runs no student code: the
+        fork server (:func:`serve_fork_server`) runs it once for all the submissions it forks.
         """
         import importlib
-        import linecache
         import pkgutil
 
         for name in preload:
@@ -542,13 +569,28 @@ class Student:
                 importlib.import_module(name)
             except BaseException:  # noqa: BLE001 - the lesson's import, not ours: its cell reports it
                 pass
-        import dlkit
-        import dlkit.checks as checks_pkg
         import dlkit.reference as reference_pkg
+        for name in SHELL_MODULES:  # what opening a shell imports: once here, not in each forked submission
+            importlib.import_module(name)
 
         exercises = [self.get_exercise(eid) for eid in exercise_ids]  # imports the lesson's check module
         for info in pkgutil.walk_packages(reference_pkg.__path__, reference_pkg.__name__ + "."):
-            importlib.import_module(info.name)  # all of it now: its files become unreadable below
+            importlib.import_module(info.name)  # all of it now: its files become unreadable in start()
+        return exercises
+
+    def reseed(self) -> None:
+        """A forked student process draws fresh numpy randomness, as a new interpreter would (Python's
+        ``random`` reseeds itself after a fork; torch starts from a fixed seed either way)."""
+        self.np.random.seed()
+
+    def start(self, exercise_ids: list[str], preload: list[str] = ()) -> dict:
+        """Load what grading needs (:meth:`load`), withdraw the answers, seal dlkit's sources, then open the shell."""
+        import linecache
+
+        import dlkit
+        import dlkit.checks as checks_pkg
+
+        exercises = self.load(exercise_ids, preload)
         withdrawn = [withdraw(ex) for ex in exercises if ex.reference is not None]
         linecache.clearcache()
         root = os.path.dirname(os.path.abspath(dlkit.__file__))
@@ -694,9 +736,9 @@ def withdraw(exercise) -> str:
     return dotted
 
 
-def serve_student(req_fd: int, rep_fd: int) -> None:
+def serve_student(req_fd: int, rep_fd: int, student: "Student | None" = None) -> None:
     """The student process's loop: answer the warden's requests until it closes the pipe."""
-    student = Student()
+    student = student or Student()
     handlers = {
         "start": lambda r: student.start(r["exercises"], r.get("preload", [])),
         "cell": lambda r: student.cell(r["source"]),
@@ -719,6 +761,228 @@ def serve_student(req_fd: int, rep_fd: int) -> None:
     os._exit(0)  # skip interpreter teardown: student objects' __del__ and atexit hooks do not run
 
 
+# -- the fork server: one sandbox grades a lesson's submissions one after another, imports shared -------------
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x08000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+PR_SET_CHILD_SUBREAPER = 36
+#: The student's uid in a forked submission: this plus a random number below a million (fresh per submission;
+#: its warden's is a million more). Apart from the uids of sandboxes started per submission (1-3 million).
+FORKED_UID_BASE = 5_000_000
+
+
+def _sys(name: str, *args) -> None:
+    """Call the C library's ``name``; raise OSError with the reason when it returns non-zero."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if getattr(libc, name)(*args) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{name}{args[:2]}: {os.strerror(err)}")
+
+
+def _close_all_but(keep) -> None:
+    """Close every descriptor of this process except ``keep`` (the rest came from the fork server)."""
+    high = max(resource.getrlimit(resource.RLIMIT_NOFILE)[0], max(keep) + 1)
+    low = 0
+    for fd in sorted(set(keep)) + [high]:
+        if low < fd:  # never an empty range: Python 3.11's closerange(n, n) closes far more than nothing
+            os.closerange(low, fd)
+        low = fd + 1
+
+
+def fresh_namespaces(tmp_mb: int) -> None:
+    """Give this process (a submission's warden) and what it forks next a private world.
+
+    New mount, pid and IPC namespaces; an empty ``/tmp`` and ``/dev/shm`` (the only places an unprivileged
+    uid can write in the sandbox) that die with the submission. The next submission's processes never see
+    this one's files, processes, shared memory or message queues. Needs root in the sandbox.
+    """
+    _sys("unshare", CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC)
+    _sys("mount", b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+    for target, size in ((b"/tmp", int(tmp_mb) * 1024 * 1024), (b"/dev/shm", 16 * 1024 * 1024)):
+        _sys("mount", b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}".encode())
+
+
+def become_init(student: "Student", req_r: int, rep_w: int, status_w: int, uid: int) -> None:
+    """Be the init (pid 1) of the submission's pid namespace: fork the student process, report how it ended.
+
+    Its own ``/proc`` shows the namespace's processes only. When it exits every process left in the
+    namespace is killed by the kernel; processes inside cannot signal it (an init ignores them).
+    """
+    _sys("unshare", CLONE_NEWNS)  # /proc below is this namespace's; the warden keeps the sandbox's
+    _sys("mount", b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    _prctl(PR_SET_DUMPABLE, 0)
+    pid = os.fork()
+    if pid == 0:
+        _child(_become_student, student, req_r, rep_w, status_w, uid)
+    os.close(req_r)
+    os.close(rep_w)
+    while True:
+        try:
+            child, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if child == pid:
+            try:
+                os.write(status_w, str(os.waitstatus_to_exitcode(status)).encode())
+            except OSError:  # the warden is already done with this submission
+                pass
+            break
+    os._exit(0)
+
+
+def _become_student(student: "Student", req_r: int, rep_w: int, status_w: int, uid: int) -> None:
+    os.close(status_w)
+    os.setsid()
+    drop_to(uid)
+    _prctl(PR_SET_DUMPABLE, 1)  # as a process started by exec is: /proc/self stays the student's own
+    student.reseed()
+    _seed_font_cache()
+    serve_student(req_r, rep_w, student)
+
+
+def _child(body, *args) -> None:
+    """Run ``body(*args)`` in a forked child and end the child (never return into the parent's code)."""
+    code = 0
+    try:
+        body(*args)
+    except BaseException:  # noqa: BLE001 - said on the run's output, where the grader's log shows it
+        import traceback
+
+        traceback.print_exc()
+        code = 70
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+class Forked:
+    """The warden's handle on a forked submission: its init's pid, and the student's exit code from its pipe."""
+
+    def __init__(self, pid: int, status_r: int):
+        self.pid = pid
+        self.status_r = status_r
+        self.returncode: int | None = None
+
+    @property
+    def student_pid(self) -> int:
+        """The student process's pid as the warden sees it (the init's one child)."""
+        try:
+            with open(f"/proc/{self.pid}/task/{self.pid}/children") as fh:
+                return int(fh.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return self.pid
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if not select.select([self.status_r], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired("student", timeout)
+            text = os.read(self.status_r, 32)
+            self.returncode = int(text) if text.strip().lstrip(b"-").isdigit() else -signal.SIGKILL
+        return self.returncode
+
+    def kill(self) -> None:
+        """Nothing to do here: the fork server kills the submission's init (and with it the rest) after us."""
+
+
+def run_forked(limits: dict, student: "Student", job_r: int, chan_w: int, out_w: int) -> None:
+    """One submission in a fork of the fork server: private namespaces, a fresh uid, then the warden's run."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(out_w, 1)
+    os.dup2(out_w, 2)
+    _close_all_but((0, 1, 2, job_r, chan_w))
+    fresh_namespaces(int(limits.get("fsize_mb") or 64))
+    import secrets
+
+    uid = FORKED_UID_BASE + secrets.randbelow(1_000_000)
+    cpu = int(limits.get("cpu_s") or 0)
+    if cpu:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    warden = Warden({**limits, "channel_fd": chan_w, "uid": uid})
+    warden.start_forked(student, uid)
+    warden.phases["forked"] = time.monotonic()
+    warden.prepare()
+    with os.fdopen(job_r, "rb") as job:
+        warden.take_job(json.loads(job.read().decode("utf-8")))
+    warden.run()
+
+
+def serve_fork_server(limits: dict) -> int:
+    """The fork server: load the lesson once, then grade each submission the grader sends in a fork of itself.
+
+    The grader holds the other end of a Unix socket (``limits["channel_fd"]``). This process, root in the
+    sandbox, imports what :meth:`Student.load` imports, says ``ready`` (or why it cannot serve), then for
+    each message takes three descriptors (the job to read, the result channel and the output to write),
+    forks the submission's warden (:func:`run_forked`) and waits for it; then it kills what is left of the
+    submission (its pid namespace's init, orphaned to this subreaper) before it takes the next one. It never
+    runs student code, and a submission's processes never see it.
+    """
+    import socket
+
+    ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=int(limits["channel_fd"]))
+    if os.geteuid() != 0:
+        ctl.sendall(frame({"error": "the fork server needs root in the sandbox (for fresh namespaces per submission)"}))
+        return 3
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    prepare = limits.get("prepare") if isinstance(limits.get("prepare"), dict) else {}
+    try:
+        student = Student()
+        student.load(sorted(map(str, prepare.get("exercises", []))), [str(m) for m in prepare.get("preload", [])])
+        import landlock  # noqa: F401 - now: each submission seals its sources with it
+        threads = len(os.listdir("/proc/self/task"))
+        if threads != 1:  # a fork copies one thread: another one's locks would stay held in every child
+            raise RuntimeError(f"loading the lesson started {threads - 1} more thread(s); a fork server needs one")
+    except Exception as exc:  # noqa: BLE001 - the grader then starts a sandbox per submission
+        ctl.sendall(frame({"error": f"{type(exc).__name__}: {exc}"[:500]}))
+        return 3
+    ctl.sendall(frame({"ready": True}))
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(ctl, 64, 3)
+        except OSError:
+            break
+        if message != b"job" or len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            break
+        pid = os.fork()
+        if pid == 0:
+            ctl.close()
+            _child(run_forked, limits, student, *fds)
+        for fd in fds:
+            os.close(fd)
+        _reap_all(pid)
+    return 0
+
+
+def _reap_all(warden: int) -> None:
+    """Wait for the submission's warden, then kill and reap every process left under this subreaper."""
+    os.waitpid(warden, 0)
+    while True:
+        try:
+            with open(f"/proc/self/task/{os.getpid()}/children") as fh:
+                left = [int(p) for p in fh.read().split()]
+        except OSError:
+            left = []
+        if not left:
+            return
+        for pid in left:  # the submission's init: the kernel ends its whole pid namespace with it
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in left:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 4 and argv[1] == "--student":
         serve_student(int(argv[2]), int(argv[3]))
@@ -727,6 +991,9 @@ def main(argv: list[str]) -> int:
         print("usage: harness.py LIMITS_JSON [--exec CMD ...]", file=sys.stderr)
         return 2
     limits = json.loads(argv[1])
+    if argv[2:3] == ["--fork-server"]:  # no CPU cap on the server itself: each submission gets its own
+        set_rlimits({**limits, "cpu_s": None})
+        return serve_fork_server(limits)
     set_rlimits(limits)
     if len(argv) > 2 and argv[2] == "--exec":
         drop_to(limits.get("uid"))

@@ -247,14 +247,16 @@ class Sandbox:
                 extra_ro: dict[str, str] | None = None, prepare: dict | None = None) -> list[str]:
         """The full command line: bwrap, then the harness confining itself, then ``inner`` args.
 
-        The harness (the warden) imports only the standard library, so it starts without ``site`` (``-S``).
+        The harness (the warden) imports only the standard library, so it starts without ``site`` (``-S``);
+        a fork server (``inner`` is ``["--fork-server"]``) imports the lesson, so it starts with it.
         """
         limits = {**self.limits.for_harness(uid), "channel_fd": channel_fd}
         if prepare:
             limits["prepare"] = prepare
         harness = str(HARNESS) if self.bwrap is None else SANDBOX_HARNESS
         head = [] if self.bwrap is None else bwrap_args(self.bwrap, self.limits, extra_ro) + ["--"]
-        return head + [sys.executable, "-S", harness, json.dumps(limits), *inner]
+        site = [] if inner[:1] == ["--fork-server"] else ["-S"]  # a fork server imports the lesson itself
+        return head + [sys.executable, *site, harness, json.dumps(limits), *inner]
 
     def run(self, inner: list[str] | None = None, *, stdin: bytes = b"",
             extra_ro: dict[str, str] | None = None, prepare: dict | None = None) -> RunResult:
@@ -291,20 +293,48 @@ class Sandbox:
 
     def _collect(self, proc: subprocess.Popen, channel_r: int, stdin: bytes, start: float) -> RunResult:
         limits = self.limits
-        out, chan = bytearray(), bytearray()
-        dropped, overflow = 0, False
-        sel = selectors.DefaultSelector()
-        os.set_blocking(proc.stdout.fileno(), False)
-        os.set_blocking(channel_r, False)
-        sel.register(proc.stdout.fileno(), selectors.EVENT_READ, "out")
-        sel.register(channel_r, selectors.EVENT_READ, "chan")
-        pending = memoryview(stdin)
-        stdin_fd = proc.stdin.fileno()
-        os.set_blocking(stdin_fd, False)
-        sel.register(stdin_fd, selectors.EVENT_WRITE, "in")
+        streams = _pump(proc.stdout.fileno(), channel_r, proc.stdin.fileno(), proc.stdin.close, stdin,
+                        start + limits.timeout_s, limits)
+        out, dropped, chan, overflow, timed_out = streams
         deadline = start + limits.timeout_s
-        timed_out = False
-        open_streams = 2
+        if timed_out:
+            _kill_tree(proc)
+        try:
+            returncode = proc.wait(timeout=max(1.0, deadline - time.monotonic()) if not timed_out else 5)
+        except subprocess.TimeoutExpired:  # streams closed but the process lingers
+            _kill_tree(proc)
+            timed_out = True
+            returncode = proc.wait(timeout=5)
+        if proc.stdin and not proc.stdin.closed:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        seconds = time.monotonic() - start
+        return RunResult(returncode, timed_out, seconds, out, dropped, chan, overflow, sandboxed=self.confined)
+
+
+def _pump(out_fd: int, channel_r: int, stdin_fd: int, close_stdin, stdin: bytes, deadline: float,
+          limits: Limits) -> tuple[bytes, int, bytes, bool, bool]:
+    """Write ``stdin`` to ``stdin_fd`` and read the output and the channel until both end or ``deadline``.
+
+    Returns (output kept, output bytes dropped, channel bytes, channel overflowed, timed out). Calls
+    ``close_stdin()`` once all is written (or on the way out); leaves the other two open.
+    """
+    out, chan = bytearray(), bytearray()
+    dropped, overflow = 0, False
+    sel = selectors.DefaultSelector()
+    os.set_blocking(out_fd, False)
+    os.set_blocking(channel_r, False)
+    sel.register(out_fd, selectors.EVENT_READ, "out")
+    sel.register(channel_r, selectors.EVENT_READ, "chan")
+    pending = memoryview(stdin)
+    os.set_blocking(stdin_fd, False)
+    sel.register(stdin_fd, selectors.EVENT_WRITE, "in")
+    stdin_open = True
+    timed_out = False
+    open_streams = 2
+    try:
         while open_streams:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -319,7 +349,8 @@ class Sandbox:
                         pending = pending[:0]
                     if not pending:
                         sel.unregister(stdin_fd)
-                        proc.stdin.close()
+                        close_stdin()
+                        stdin_open = False
                     continue
                 try:
                     data = os.read(key.fd, 1 << 16)
@@ -337,23 +368,121 @@ class Sandbox:
                     room = limits.channel_bytes - len(chan)
                     chan += data[:max(room, 0)]
                     overflow = overflow or len(data) > room
+    finally:
         sel.close()
-        if timed_out:
-            _kill_tree(proc)
-        try:
-            returncode = proc.wait(timeout=max(1.0, deadline - time.monotonic()) if not timed_out else 5)
-        except subprocess.TimeoutExpired:  # streams closed but the process lingers
-            _kill_tree(proc)
-            timed_out = True
-            returncode = proc.wait(timeout=5)
-        if proc.stdin and not proc.stdin.closed:
+        if stdin_open:
             try:
-                proc.stdin.close()
+                close_stdin()
             except OSError:
                 pass
-        seconds = time.monotonic() - start
-        return RunResult(returncode, timed_out, seconds, bytes(out), dropped, bytes(chan), overflow,
-                         sandboxed=self.confined)
+    return bytes(out), dropped, bytes(chan), overflow, timed_out
+
+
+class ForkServerUnavailable(RuntimeError):
+    """A fork server could not start here (not root in the sandbox, or loading the lesson failed)."""
+
+
+class ForkServer:
+    """One sandbox that grades a lesson's submissions one after another, each in a fork of a loaded process.
+
+    The process bwrap starts (the harness's fork server) imports the lesson's modules once, as root in the
+    sandbox, and runs no student code. For each submission it forks a warden that unshares fresh mount,
+    pid and IPC namespaces (an empty /tmp and /dev/shm) and forks the submission's process as a fresh,
+    never reused uid; when the warden is done the server kills whatever is left before the next one.
+    What a submission pays is a fork and its own cells, not an interpreter and the lesson's imports.
+
+    Needs the sandbox and root (the grader as root, as in a container or a cluster's worker); else
+    :class:`ForkServerUnavailable`. One job at a time: :meth:`run` is not for several threads at once.
+    """
+
+    def __init__(self, sandbox: Sandbox, prepare: dict | None = None):
+        import socket
+
+        if not sandbox.confined or os.geteuid() != 0:
+            raise ForkServerUnavailable("a fork server needs the sandbox (bubblewrap) and the grader running as root")
+        self.sandbox = sandbox
+        self.ctl, inside = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        argv = sandbox.command(["--fork-server"], None, inside.fileno(), prepare=prepare)
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, pass_fds=(inside.fileno(),),
+                                         start_new_session=True)
+        except BaseException:
+            self.ctl.close()
+            raise
+        finally:
+            inside.close()
+        self.ready: bool | None = None
+        self.served = 0
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None and self.ready is not False
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait for the server to have loaded the lesson; :class:`ForkServerUnavailable` if it cannot serve."""
+        from autograder.harness import PeerGone, read_frame
+
+        if self.ready:
+            return
+        try:
+            reply = read_frame(self.ctl.fileno(), deadline=time.monotonic() + timeout, limit=4096)
+        except PeerGone as gone:
+            self.close()
+            raise ForkServerUnavailable(f"the fork server did not start ({gone})") from None
+        if not reply.get("ready"):
+            self.close()
+            raise ForkServerUnavailable(str(reply.get("error", "no reason given"))[:500])
+        self.ready = True
+
+    def run(self, stdin: bytes) -> RunResult:
+        """Grade one job (the harness's stdin) in a fork; the wall clock starts now. Not thread-safe."""
+        import socket
+
+        limits = self.sandbox.limits
+        start = time.monotonic()
+        self.wait_ready(limits.timeout_s)
+        job_r, job_w = os.pipe()
+        chan_r, chan_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            socket.send_fds(self.ctl, [b"job"], [job_r, chan_w, out_w])
+            sent = True
+        except OSError:
+            sent = False
+        finally:
+            for fd in (job_r, chan_w, out_w):
+                os.close(fd)
+        if not sent:  # the server died since its last job: the caller grades this one elsewhere
+            for fd in (job_w, chan_r, out_r):
+                os.close(fd)
+            self.close()
+            raise ForkServerUnavailable("the fork server is gone")
+        try:
+            out, dropped, chan, overflow, timed_out = _pump(out_r, chan_r, job_w, lambda: os.close(job_w), stdin,
+                                                            start + limits.timeout_s, limits)
+        finally:
+            os.close(chan_r)
+            os.close(out_r)
+        self.served += 1
+        if timed_out:  # the submission may still run: the whole server goes, a new one serves the next
+            self.close()
+        returncode = self.proc.poll()
+        return RunResult(0 if returncode is None else returncode, timed_out, time.monotonic() - start, out,
+                         dropped, chan, overflow, sandboxed=True)
+
+    def close(self) -> None:
+        """Kill the server and everything it forked."""
+        self.ready = False
+        _kill_tree(self.proc)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            self.ctl.close()
+        except OSError:
+            pass
 
 
 class Started:

@@ -51,6 +51,16 @@ def sandbox_available() -> None:
 
 
 @pytest.fixture(scope="session")
+def fork_server_available(sandbox_available) -> None:
+    """Use in every test that grades in fork servers (the sandbox, as root: a container, CI)."""
+    import os
+
+    from tests.helpers import require
+
+    require(os.geteuid() == 0, "root, for fork servers (they give each submission fresh namespaces)")
+
+
+@pytest.fixture(scope="session")
 def landlock_available() -> None:
     """Use in every test that needs Landlock (Linux >= 5.13 with Landlock enabled)."""
     from autograder import landlock

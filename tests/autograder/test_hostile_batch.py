@@ -28,10 +28,18 @@ def lite(tmp_path_factory):
     return root, source_root, release_root, H.correct_notebook(LESSON, released(release_root))
 
 
-@pytest.fixture(scope="module")
-def batch(lite):
-    """Grade the whole catalogue plus two honest students (one graded last) with jobs=2; return records by id."""
+@pytest.fixture(scope="module", params=["fork servers", "a sandbox per submission"])
+def batch(lite, request):
+    """Grade the whole catalogue plus two honest students (one graded last) with jobs=2; return records by id.
+
+    Twice: in fork servers (each submission a fork of a process that loaded the lesson once) and with a
+    sandbox started per submission (where fork servers cannot run: without root).
+    """
     root, source_root, release_root, correct = lite
+    forked = request.param == "fork servers"
+    if forked:
+        request.getfixturevalue("fork_server_available")
+    root = root / ("forked" if forked else "per-submission")
     server, hits = _listen()
     subs = root / "submissions"
     H.write_submissions(subs, correct, port=server.getsockname()[1], seed=SEED)
@@ -39,8 +47,9 @@ def batch(lite):
     (subs / "zzz-honest.ipynb").write_bytes(H._dump(correct))
     summary = grade_lesson(LESSON, subs, root / "ws", jobs=2, limits=Limits(timeout_s=12, memory_mb=2048),
                            progress=False, use_gradebook=False, source_root=source_root, release_root=release_root,
-                           seed=SEED)
+                           seed=SEED, fork_server=forked)
     server.close()
+    assert summary.runner == request.param, summary.runner
     return {r.student_id: r for r in load_results(root / "ws", LESSON)}, summary, hits, correct, root
 
 

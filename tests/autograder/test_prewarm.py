@@ -80,7 +80,7 @@ def _with_cell(nb, source: str, *, first: bool = True):
 
 def _grader(spec, prewarm: int) -> Grader:
     return Grader.create(spec, limits=Limits(timeout_s=60, memory_mb=2048), seed="0123456789abcdef" * 3,
-                         prewarm=prewarm)
+                         prewarm=prewarm, fork_server=False)
 
 
 @needs_sandbox
