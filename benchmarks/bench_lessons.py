@@ -10,6 +10,11 @@ ones after it (their sandbox and imports were started on a spare core while
 the one before ran), the student process's peak resident memory (the kernel's VmHWM, read
 by the warden) and the score (it must be full marks, or the row says so).
 
+Then, where fork servers can run (root), it grades the same submission as
+many times on one fork server: the first loads the lesson (server first s),
+the median of the rest is what each further submission of a class costs
+(forked s), and the capacity model uses it.
+
 The capacity model: a class of S submissions on W workers (one job each)
 takes about ``seconds per submission x S / W``; the last column works it out
 from the cold figure for 300 submissions on 2 workers. The machine's load average is printed with
@@ -46,17 +51,23 @@ class LessonTiming:
     peak_mb: float | None
     score: float
     max_score: float
+    forked_s: float | None = None  # median on a fork server after its first submission (None: none could run)
+    server_s: float | None = None  # the fork server's first submission: loading the lesson, then grading it
 
     def row(self) -> str:
         peak = f"{self.peak_mb:.0f}" if self.peak_mb is not None else "-"
-        hours = self.first_s * CLASS / WORKERS / 3600
+        per = self.forked_s if self.forked_s is not None else self.first_s
+        hours = per * CLASS / WORKERS / 3600
         marks = f"{self.score:g}/{self.max_score:g}" + ("" if self.score == self.max_score else " NOT FULL MARKS")
-        return (f"| {self.lesson:<18} | {self.steady_s:>8.1f} | {self.first_s:>8.1f} | {peak:>8} | {marks:>7} "
-                f"| {hours:>7.2f} |")
+        forked = "-" if self.forked_s is None else f"{self.forked_s:.1f}"
+        server = "-" if self.server_s is None else f"{self.server_s:.1f}"
+        return (f"| {self.lesson:<18} | {forked:>8} | {server:>8} | {self.steady_s:>8.1f} | {self.first_s:>8.1f} "
+                f"| {peak:>8} | {marks:>7} | {hours:>7.2f} |")
 
 
-HEADER = ("| lesson             | warm s   | cold s   | peak MiB | score   | h, 300 on 2 |\n"
-          "|--------------------|---------:|---------:|---------:|--------:|--------:|")
+HEADER = ("| lesson             | forked s | server first s | warm s   | cold s   | peak MiB | score   "
+          "| h, 300 on 2 |\n"
+          "|--------------------|---------:|---------:|---------:|---------:|---------:|--------:|--------:|")
 
 
 def settings(argv: list[str]) -> tuple[list[str], int]:
@@ -99,13 +110,15 @@ def correct_submission(lesson: str) -> bytes:
 
 
 def time_lesson(lesson: str, repeats: int) -> LessonTiming:
-    """Grade the lesson's correct submission ``repeats`` times in a row with one warm sandbox ahead."""
-    from autograder.grade import Grader, load_lesson
+    """Grade the lesson's correct submission ``repeats`` times in a row with one warm sandbox ahead, then
+    ``repeats`` times on one fork server (where one can run)."""
+    from autograder.grade import Grader, fork_server_possible, load_lesson
     from autograder.sandbox import Limits
 
     spec = load_lesson(lesson)
     data = correct_submission(lesson)
-    grader = Grader.create(spec, limits=Limits(timeout_s=TIMEOUT_S), seed="bench-lessons-" + "0" * 32, prewarm=1)
+    limits = Limits(timeout_s=TIMEOUT_S)
+    grader = Grader.create(spec, limits=limits, seed="bench-lessons-" + "0" * 32, prewarm=1, fork_server=False)
     times, records = [], []
     try:
         grader.pool.expect(repeats)
@@ -117,9 +130,23 @@ def time_lesson(lesson: str, repeats: int) -> LessonTiming:
     finally:
         grader.close()
     peaks = [p["peak_rss_mb"] for p in grader.profiles.values() if p.get("peak_rss_mb") is not None]
+    forked = []
+    if fork_server_possible(grader.sandbox):
+        server = Grader.create(spec, limits=limits, seed="bench-lessons-" + "0" * 32, fork_server=True)
+        try:
+            for k in range(repeats):
+                start = time.perf_counter()
+                record, _ = server.grade(f"forked-{k}", data)
+                forked.append(time.perf_counter() - start)
+                records.append(record)
+        finally:
+            server.close()
+        if server.runner() != "fork servers":
+            raise SystemExit(f"lesson {lesson}: {server.runner()}")
     worst = min(records, key=lambda r: r.score)
     return LessonTiming(lesson, times[0], statistics.median(times[1:]), max(peaks) if peaks else None,
-                        worst.score, worst.max_score)
+                        worst.score, worst.max_score, statistics.median(forked[1:]) if forked else None,
+                        forked[0] if forked else None)
 
 
 def main(argv: list[str] | None = None) -> list[LessonTiming]:
@@ -132,12 +159,16 @@ def main(argv: list[str] | None = None) -> list[LessonTiming]:
     for lesson in lessons:
         timing = time_lesson(lesson, repeats)
         rows.append(timing)
-        print(f"  {lesson}: {timing.steady_s:.1f} s per submission (first {timing.first_s:.1f} s)", flush=True)
+        forked = "" if timing.forked_s is None else f", on a fork server {timing.forked_s:.1f} s"
+        print(f"  {lesson}: {timing.steady_s:.1f} s per submission (first {timing.first_s:.1f} s){forked}", flush=True)
     load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nwarm s: median seconds per submission after the first, whose sandbox and imports were started "
+    print(f"\nforked s: median seconds per submission on one fork server after its first (the lesson loaded "
+          f"once; root only); server first s: that first, loading the lesson included; "
+          f"warm s: median seconds per submission after the first, whose sandbox and imports were started "
           f"while the one before ran (a spare core did that work); cold s: the first, everything started when it "
           f"came, which is what a submission costs when every core grades; peak MiB: the student process's peak "
-          f"resident memory; the last column: cold s x {CLASS} submissions / {WORKERS} workers, in hours. "
+          f"resident memory; the last column: forked s (cold s where no fork server runs) x {CLASS} submissions / "
+          f"{WORKERS} workers, in hours. "
           f"Load average at the end: {load_end:.2f}.\n")
     print(HEADER)
     for timing in rows:
