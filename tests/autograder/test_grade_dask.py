@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import logging
 import threading
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ import pytest
 from autograder import REPO
 from autograder import hostile as H
 from autograder import results as R
-from autograder.distributed import GradingStopped, WorkerRefused, check_workers, dask_grading
+from autograder.distributed import DaskExecutor, GradingStopped, WorkerRefused, check_workers, dask_grading
 from autograder.grade import grade_lesson, load_lesson
 from autograder.sandbox import Limits
 from autograder.synthetic import demo_class
@@ -61,8 +62,10 @@ class Cluster:
         self.procs[name] = subprocess.Popen([sys.executable, "-m", *argv], cwd=REPO, env=env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
 
-    def scheduler(self) -> "Cluster":
+    def scheduler(self, **config: str) -> "Cluster":
+        """``config``: Dask settings as environment variables (``DASK_DISTRIBUTED__SCHEDULER__...="1"``)."""
         env = {k: v for k, v in os.environ.items() if k != "DLKIT_HIDDEN_SEED"}  # the scheduler never has it
+        env.update(config)
         self._start("scheduler", ["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
                                   str(self.port), "--no-dashboard"], env)
         return self
@@ -213,6 +216,73 @@ def test_worker_killed_mid_submission_is_retried_and_recorded_once(lite, cluster
     assert records["slow"].graded and records["slow"].score == records["slow"].max_score > 0
     assert records["fast"].score == records["slow"].score
     assert [row.split(",")[0] for row in _rows(tmp_path / "ws")[1:]] == ["fast", "slow"]
+
+
+def _kill_workers_holding(cluster: Cluster, prefix: str, times: int, killed: list[str]) -> None:
+    """Kill the worker holding the task whose key starts with ``prefix``, 1 s after it is seen there, ``times`` times."""
+    with distributed.Client(cluster.address, timeout=30) as client:
+        deadline = time.monotonic() + 180
+        while len(killed) < times and time.monotonic() < deadline:
+            names = {a: w["name"] for a, w in client.scheduler_info()["workers"].items()}
+            for address, keys in client.processing().items():
+                if any(str(k).startswith(prefix) for k in keys) and names.get(address) not in killed:
+                    time.sleep(1.0)  # well inside the time the submission sleeps
+                    cluster.kill(names[address])
+                    killed.append(names[address])
+                    break
+            time.sleep(0.1)
+
+
+def test_a_submission_whose_workers_keep_dying_is_recorded_as_a_grader_error_and_retried_next_run(
+        lite, cluster, tmp_path):
+    """Past the scheduler's allowed failures (1 here): a record that names the workers that died and says what it
+    may be, counted apart in the summary; the next run grades it again, with one row per student."""
+    _, _, _, correct = lite
+    cluster.scheduler(DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="1").worker("w1").worker("w2").worker("w3")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "doomed.ipynb").write_bytes(_slow(correct, 10))
+    (subs / "fine.ipynb").write_bytes(H._dump(correct))
+    ws = tmp_path / "ws"
+    cluster.wait(3)
+    killed: list[str] = []
+    killer = threading.Thread(target=_kill_workers_holding, args=(cluster, "grade-doomed-", 2, killed))
+    killer.start()
+    summary = _grade(lite, subs, ws, executor="dask", scheduler=cluster.address)
+    killer.join()
+
+    assert len(killed) == 2, killed
+    records = {r.student_id: r for r in summary.records}
+    assert records["fine"].graded and records["fine"].score == records["fine"].max_score > 0
+    doomed = records["doomed"]
+    assert doomed.rejected and doomed.reason.startswith("internal grader error (WorkersDied: "), doomed.reason
+    for name in killed:
+        assert re.search(rf"worker {name} at tcp://127\.0\.0\.1:\d+", doomed.reason), doomed.reason
+    assert "2 times" in doomed.reason and "kills its worker's machine, e.g. by memory" in doomed.reason
+    assert summary.count("grader_error") == 1 and "1 of them NOT GRADED" in summary.line()
+    assert SEED not in doomed.reason
+
+    again = _grade(lite, subs, ws, executor="dask", scheduler=cluster.address)  # w3 is left, and nobody kills it
+    records = {r.student_id: r for r in again.records}
+    assert again.reused == 1 and records["doomed"].graded and records["doomed"].score == records["fine"].score
+    assert again.count("grader_error") == 0 and "NOT GRADED" not in again.line()
+    assert [row.split(",")[0] for row in _rows(ws)[1:]] == ["doomed", "fine"]
+
+
+def test_a_stuck_worker_and_its_students_are_named(cluster, caplog):
+    """When nothing finishes for a while, the warning says which worker holds which unfinished submission."""
+    cluster.scheduler().worker("w1").worker("w2")
+    cluster.wait(2)
+    caplog.set_level(logging.WARNING, logger="autograder")
+    with DaskExecutor(cluster.address, slow_after_s=1.0, progress=False) as ex:
+        ex.submit("stuck-student", time.sleep, 12)
+        ex.submit("quick-student", abs, -1)
+        outcomes = {key: (value, error) for key, value, error in ex.results()}
+    assert outcomes == {"stuck-student": (None, None), "quick-student": (1, None)}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings, "nothing finished for 12 s and nobody said so"
+    assert re.fullmatch(rf"no submission finished for \d+ s on {re.escape(cluster.address)}; still grading: "
+                        rf"worker w[12] at tcp://127\.0\.0\.1:\d+ holds stuck-student", warnings[0]), warnings
 
 
 def test_scheduler_lost_stops_the_run_and_rerunning_resumes(lite, cluster, tmp_path, monkeypatch):
