@@ -14,7 +14,8 @@ or a file named by ``$DLKIT_HIDDEN_SEED_FILE``) and draws the hidden cases
 itself. Before submitting anything the client asks every worker
 (:func:`worker_status`) for the seed's *fingerprint*, whether its sandbox
 works and the inputs hash it would grade with, and refuses to start unless
-all of them match its own. A task refuses too (:class:`WorkerRefused`) when
+all of them match its own, and that the scheduler can read grading tasks
+(:func:`check_scheduler`: it unpickles them, so it needs the course package). A task refuses too (:class:`WorkerRefused`) when
 its worker's sandbox or inputs hash differ, so a worker that joins later
 cannot grade unsandboxed or with another course version either; the run then
 stops, and no student is recorded as rejected for it.
@@ -436,6 +437,7 @@ def dask_grading(spec, *, limits: Limits, seed: str, scheduler: str | None, jobs
     def check(ex: DaskExecutor) -> None:
         check_workers(ex.run_on_workers(worker_status, spec.lesson, limit_fields, *roots.values()),
                       fingerprint=seed_fingerprint(seed), inputs_sha256=inputs)
+        check_scheduler(ex)
 
     executor = DaskExecutor(scheduler, jobs=jobs, worker_env=worker_env, progress=progress, check=check,
                             desc=f"grading {spec.lesson} on dask", slow_after_s=slow_after_s)
@@ -445,6 +447,29 @@ def dask_grading(spec, *, limits: Limits, seed: str, scheduler: str | None, jobs
                             "limits": limit_fields, **roots}
 
     return inputs, executor, job
+
+
+def scheduler_status(dask_scheduler: Any = None) -> str:
+    """Run on the scheduler by :func:`check_scheduler`: that it could unpickle this function is the point."""
+    return "ok"
+
+
+def check_scheduler(ex: DaskExecutor) -> None:
+    """Raise :class:`GradingStopped` unless the scheduler can read grading tasks.
+
+    Dask's scheduler unpickles every task it is sent, and a grading task names
+    :func:`grade_task` of this module: a scheduler without the course package
+    would fail every task, one "internal grader error" per student. Running
+    :func:`scheduler_status` there asks the same of it before anything is submitted.
+    """
+    try:
+        ex.client.run_on_scheduler(scheduler_status)
+    except Exception as exc:  # whatever it is, no task could be graded: stop before submitting any
+        raise GradingStopped(
+            f"the Dask scheduler at {ex.address} cannot read grading tasks ({type(exc).__name__}: {exc}); Dask's "
+            f"scheduler unpickles every task, so it needs the course package installed too, at the instructor's "
+            f"version, like the workers. Fix: start the scheduler from the workers' image or environment "
+            f"(`pip install 'dlkit[grading,cluster]'`); nothing was submitted") from None
 
 
 def check_workers(statuses: dict[str, dict], *, fingerprint: str, inputs_sha256: str) -> None:

@@ -57,17 +57,17 @@ class Cluster:
         self.port = _free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
 
-    def _start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+    def _start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path = REPO) -> None:
         log = open(self.tmp / f"{name}.log", "wb")
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", *argv], cwd=REPO, env=env, stdout=log,
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", *argv], cwd=cwd, env=env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
 
-    def scheduler(self, **config: str) -> "Cluster":
-        """``config``: Dask settings as environment variables (``DASK_DISTRIBUTED__SCHEDULER__...="1"``)."""
+    def scheduler(self, *, cwd: Path = REPO, **env_vars: str) -> "Cluster":
+        """``env_vars``: more environment, e.g. Dask settings (``DASK_DISTRIBUTED__SCHEDULER__...="1"``)."""
         env = {k: v for k, v in os.environ.items() if k != "DLKIT_HIDDEN_SEED"}  # the scheduler never has it
-        env.update(config)
+        env.update(env_vars)
         self._start("scheduler", ["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
-                                  str(self.port), "--no-dashboard"], env)
+                                  str(self.port), "--no-dashboard"], env, cwd)
         return self
 
     def worker(self, name: str, *, seed: str | None = SEED, seed_file: Path | None = None,
@@ -364,6 +364,28 @@ def test_workers_without_a_sandbox_or_with_another_seed_are_refused(lite, cluste
     assert re.search(r"worker otherseed at tcp://127\.0\.0\.1:\d+ holds another hidden-check seed", message), message
     assert "worker good" not in message
     assert SEED not in message and other_seed not in message
+    assert not R.results_dir(tmp_path / "ws", LESSON).exists() or not list(
+        R.results_dir(tmp_path / "ws", LESSON).glob("*.json")), "no student was recorded"
+
+
+def test_a_scheduler_without_the_course_package_is_refused_before_anything_is_submitted(lite, cluster, tmp_path):
+    """Dask's scheduler unpickles each task: without the course package every task would fail, and every student
+    get an internal grader error. The run stops instead, saying so, and records nobody."""
+    _, _, _, correct = lite
+    elsewhere = tmp_path / "no-course"
+    (elsewhere / "autograder").mkdir(parents=True)
+    (elsewhere / "autograder" / "__init__.py").write_text("raise ImportError('the course package is not here')\n")
+    cluster.scheduler(cwd=elsewhere, PYTHONPATH=str(elsewhere)).worker("w1")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "student.ipynb").write_bytes(H._dump(correct))
+    cluster.wait(1)
+
+    with pytest.raises(GradingStopped) as caught:
+        _grade(lite, subs, tmp_path / "ws", executor="dask", scheduler=cluster.address)
+    message = str(caught.value)
+    assert f"the Dask scheduler at {cluster.address} cannot read grading tasks" in message, message
+    assert "the course package is not here" in message and "nothing was submitted" in message
     assert not R.results_dir(tmp_path / "ws", LESSON).exists() or not list(
         R.results_dir(tmp_path / "ws", LESSON).glob("*.json")), "no student was recorded"
 
