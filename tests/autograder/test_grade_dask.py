@@ -336,6 +336,18 @@ def test_scheduler_lost_stops_the_run_and_rerunning_resumes(lite, cluster, tmp_p
         restarted.close()
 
 
+def _one_student(tmp_path: Path, notebook: nbformat.NotebookNode) -> Path:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "student.ipynb").write_bytes(H._dump(notebook))
+    return subs
+
+
+def _nobody_recorded(ws: Path) -> bool:
+    folder = R.results_dir(ws, LESSON)
+    return not folder.exists() or not list(folder.glob("*.json"))
+
+
 def test_workers_without_a_sandbox_or_with_another_seed_are_refused(lite, cluster, tmp_path):
     """Nothing is submitted, nothing recorded: the message names each bad worker and its fix, never a seed.
     The good worker reads the seed from a file ($DLKIT_HIDDEN_SEED_FILE)."""
@@ -350,9 +362,7 @@ def test_workers_without_a_sandbox_or_with_another_seed_are_refused(lite, cluste
     seed_file.write_text(SEED + "\n")
     seed_file.chmod(0o600)
     cluster.scheduler().worker("good", seed_file=seed_file).worker("nosandbox", path_first=broken).worker("otherseed", seed=other_seed)
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    (subs / "student.ipynb").write_bytes(H._dump(correct))
+    subs = _one_student(tmp_path, correct)
     cluster.wait(3)
 
     with pytest.raises(WorkerRefused) as caught:
@@ -364,8 +374,7 @@ def test_workers_without_a_sandbox_or_with_another_seed_are_refused(lite, cluste
     assert re.search(r"worker otherseed at tcp://127\.0\.0\.1:\d+ holds another hidden-check seed", message), message
     assert "worker good" not in message
     assert SEED not in message and other_seed not in message
-    assert not R.results_dir(tmp_path / "ws", LESSON).exists() or not list(
-        R.results_dir(tmp_path / "ws", LESSON).glob("*.json")), "no student was recorded"
+    assert _nobody_recorded(tmp_path / "ws")
 
 
 def test_a_scheduler_without_the_course_package_is_refused_before_anything_is_submitted(lite, cluster, tmp_path):
@@ -376,9 +385,7 @@ def test_a_scheduler_without_the_course_package_is_refused_before_anything_is_su
     (elsewhere / "autograder").mkdir(parents=True)
     (elsewhere / "autograder" / "__init__.py").write_text("raise ImportError('the course package is not here')\n")
     cluster.scheduler(cwd=elsewhere, PYTHONPATH=str(elsewhere)).worker("w1")
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    (subs / "student.ipynb").write_bytes(H._dump(correct))
+    subs = _one_student(tmp_path, correct)
     cluster.wait(1)
 
     with pytest.raises(GradingStopped) as caught:
@@ -386,8 +393,7 @@ def test_a_scheduler_without_the_course_package_is_refused_before_anything_is_su
     message = str(caught.value)
     assert f"the Dask scheduler at {cluster.address} cannot read grading tasks" in message, message
     assert "the course package is not here" in message and "nothing was submitted" in message
-    assert not R.results_dir(tmp_path / "ws", LESSON).exists() or not list(
-        R.results_dir(tmp_path / "ws", LESSON).glob("*.json")), "no student was recorded"
+    assert _nobody_recorded(tmp_path / "ws")
 
 
 def test_a_task_on_a_worker_without_a_sandbox_refuses(lite, tmp_path):
