@@ -15,10 +15,11 @@ itself. Before submitting anything the client asks every worker
 (:func:`worker_status`) for the seed's *fingerprint*, whether its sandbox
 works and the inputs hash it would grade with, and refuses to start unless
 all of them match its own, and that the scheduler can read grading tasks
-(:func:`check_scheduler`: it unpickles them, so it needs the course package). A task refuses too (:class:`WorkerRefused`) when
-its worker's sandbox or inputs hash differ, so a worker that joins later
-cannot grade unsandboxed or with another course version either; the run then
-stops, and no student is recorded as rejected for it.
+(:func:`check_scheduler`: it unpickles them, so it needs the course package).
+A task refuses too (:class:`WorkerRefused`) when its worker's sandbox or
+inputs hash differ, so a worker that joins later cannot grade unsandboxed or
+with another course version either; the run then stops, and no student is
+recorded as rejected for it.
 
 Faults: a worker that dies mid-submission has its task run again on another
 worker by the scheduler (``distributed.scheduler.allowed-failures``), and
@@ -395,7 +396,8 @@ class DaskExecutor:
         last = getattr(error, "last_worker", None)  # the scheduler's copy of the last worker that died
         address = str(getattr(last, "address", "") or "")
         if address:
-            died += [] if address in died else [address]
+            if address not in died:
+                died.append(address)
             if getattr(last, "name", None) is not None:
                 self._names[address] = f"worker {last.name} at {address}"
         workers = [self._name(a) for a in died]
@@ -405,8 +407,8 @@ class DaskExecutor:
             f"the Dask worker grading this submission died while it ran, {times}more than the scheduler allows "
             f"(distributed.scheduler.allowed-failures), so it was not graded; the workers that died running it: "
             f"{', '.join(workers) or 'unknown'}. It may be a submission that kills its worker's machine, e.g. by "
-            f"memory (more than the worker's job or pod may use: give each worker --memory-mb plus about 500 MiB, or grade "
-            f"with a lower --memory-mb), or those workers were lost for another reason: read their logs. "
+            f"memory (more than the worker's job or pod may use: give each worker --memory-mb plus about 500 MiB, "
+            f"or grade with a lower --memory-mb), or those workers were lost for another reason: read their logs. "
             f"Re-running the same command grades it again (add --executor local to grade it on this machine)",
             workers)
 
@@ -467,8 +469,8 @@ def check_scheduler(ex: DaskExecutor) -> None:
     except Exception as exc:  # whatever it is, no task could be graded: stop before submitting any
         raise GradingStopped(
             f"the Dask scheduler at {ex.address} cannot read grading tasks ({type(exc).__name__}: {exc}); Dask's "
-            f"scheduler unpickles every task, so it needs the course package installed too, at the instructor's "
-            f"version, like the workers. Fix: start the scheduler from the workers' image or environment "
+            f"scheduler unpickles every task, so it needs the course package installed too, like the "
+            f"workers. Fix: start the scheduler from the workers' image or environment "
             f"(`pip install 'dlkit[grading,cluster]'`); nothing was submitted") from None
 
 

@@ -179,6 +179,22 @@ def test_mixed_batch_same_records_and_grades_as_local(lite, cluster, tmp_path):
     assert _rows(tmp_path / "dask") == _rows(tmp_path / "local")
 
 
+def _kill_workers_holding(cluster: Cluster, prefix: str, times: int, killed: list[str]) -> None:
+    """``times`` times: kill the worker holding the task whose key starts with ``prefix``, 1 s after seeing it
+    there (a worker killed already is not counted again); ``killed`` gets their names."""
+    with distributed.Client(cluster.address, timeout=30) as client:
+        deadline = time.monotonic() + 180
+        while len(killed) < times and time.monotonic() < deadline:
+            names = {a: w["name"] for a, w in client.scheduler_info()["workers"].items()}
+            for address, keys in client.processing().items():
+                if any(str(k).startswith(prefix) for k in keys) and names.get(address) not in killed:
+                    time.sleep(1.0)  # well inside the time the submission sleeps
+                    cluster.kill(names[address])
+                    killed.append(names[address])
+                    break
+            time.sleep(0.1)
+
+
 def test_worker_killed_mid_submission_is_retried_and_recorded_once(lite, cluster, tmp_path, monkeypatch):
     _, _, _, correct = lite
     cluster.scheduler().worker("w1").worker("w2")
@@ -191,21 +207,7 @@ def test_worker_killed_mid_submission_is_retried_and_recorded_once(lite, cluster
     monkeypatch.setattr(R, "write_result", lambda ws, rec: (writes.append(rec.student_id), real_write(ws, rec))[1])
     cluster.wait(2)
     killed: list[str] = []
-
-    def kill_the_worker_grading_slow():
-        with distributed.Client(cluster.address, timeout=30) as client:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                names = {a: w["name"] for a, w in client.scheduler_info()["workers"].items()}
-                for address, keys in client.processing().items():
-                    if any(str(k).startswith("grade-slow-") for k in keys):
-                        time.sleep(1.0)  # well inside the 6 s the submission sleeps
-                        cluster.kill(names[address])
-                        killed.append(names[address])
-                        return
-                time.sleep(0.1)
-
-    killer = threading.Thread(target=kill_the_worker_grading_slow)
+    killer = threading.Thread(target=_kill_workers_holding, args=(cluster, "grade-slow-", 1, killed))
     killer.start()
     summary = _grade(lite, subs, tmp_path / "ws", executor="dask", scheduler=cluster.address)
     killer.join()
@@ -216,21 +218,6 @@ def test_worker_killed_mid_submission_is_retried_and_recorded_once(lite, cluster
     assert records["slow"].graded and records["slow"].score == records["slow"].max_score > 0
     assert records["fast"].score == records["slow"].score
     assert [row.split(",")[0] for row in _rows(tmp_path / "ws")[1:]] == ["fast", "slow"]
-
-
-def _kill_workers_holding(cluster: Cluster, prefix: str, times: int, killed: list[str]) -> None:
-    """Kill the worker holding the task whose key starts with ``prefix``, 1 s after it is seen there, ``times`` times."""
-    with distributed.Client(cluster.address, timeout=30) as client:
-        deadline = time.monotonic() + 180
-        while len(killed) < times and time.monotonic() < deadline:
-            names = {a: w["name"] for a, w in client.scheduler_info()["workers"].items()}
-            for address, keys in client.processing().items():
-                if any(str(k).startswith(prefix) for k in keys) and names.get(address) not in killed:
-                    time.sleep(1.0)  # well inside the time the submission sleeps
-                    cluster.kill(names[address])
-                    killed.append(names[address])
-                    break
-            time.sleep(0.1)
 
 
 def test_a_submission_whose_workers_keep_dying_is_recorded_as_a_grader_error_and_retried_next_run(
