@@ -76,6 +76,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Submissions the grader failed on that ``grade`` lists by name (the rest are counted).
+MAX_LISTED = 20
+
+
 def _cmd_grade(args: argparse.Namespace) -> int:
     import logging
 
@@ -109,10 +113,19 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         print(f"graded in {summary.runner}")
     print(f"results in {Path(args.workspace) / 'results' / lesson}, grades in {Path(args.workspace) / 'grades.csv'}, "
           f"who handed in what in {Path(args.workspace) / 'intake' / lesson / 'submissions.csv'}")
+    failed = summary.grader_errors()
+    if failed:
+        print(f"NOT GRADED: {len(failed)} submission(s), because the grader or its workers failed (not for anything "
+              f"the student did):", file=sys.stderr)
+        for record in failed[:MAX_LISTED]:
+            print(f"  {record.student_id}: {record.reason}", file=sys.stderr)
+        if len(failed) > MAX_LISTED:
+            print(f"  ... and {len(failed) - MAX_LISTED} more (their records say why)", file=sys.stderr)
+        print("Re-run the same command to grade them again (what is graded already is not re-run).", file=sys.stderr)
     if not summary.anything_graded:
         print(f"NOTHING WAS GRADED from {args.submissions}: see the reasons above and in the manifest", file=sys.stderr)
         return 3
-    return 0
+    return 5 if failed else 0
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:

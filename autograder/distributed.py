@@ -14,17 +14,23 @@ or a file named by ``$DLKIT_HIDDEN_SEED_FILE``) and draws the hidden cases
 itself. Before submitting anything the client asks every worker
 (:func:`worker_status`) for the seed's *fingerprint*, whether its sandbox
 works and the inputs hash it would grade with, and refuses to start unless
-all of them match its own. A task refuses too (:class:`WorkerRefused`) when
-its worker's sandbox or inputs hash differ, so a worker that joins later
-cannot grade unsandboxed or with another course version either; the run then
-stops, and no student is recorded as rejected for it.
+all of them match its own, and that the scheduler can read grading tasks
+(:func:`check_scheduler`: it unpickles them, so it needs the course package).
+A task refuses too (:class:`WorkerRefused`) when its worker's sandbox or
+inputs hash differ, so a worker that joins later cannot grade unsandboxed or
+with another course version either; the run then stops, and no student is
+recorded as rejected for it.
 
 Faults: a worker that dies mid-submission has its task run again on another
 worker by the scheduler (``distributed.scheduler.allowed-failures``), and
-the client writes the record once, when the result arrives. When the
-scheduler is lost the run stops (:class:`GradingStopped`): the records
-written so far stay, and running the same command again grades only what is
-missing.
+the client writes the record once, when the result arrives. A task whose
+workers keep dying past that comes back as :class:`WorkersDied`, naming the
+workers (the client follows the scheduler's ``remove-worker`` events); the
+batch records it as an internal grader error, graded again by the next run.
+When no submission finishes for ``slow_after_s`` the client names the workers
+holding the unfinished ones and their students. When the scheduler is lost
+the run stops (:class:`GradingStopped`): the records written so far stay,
+and running the same command again grades only what is missing.
 """
 
 from __future__ import annotations
@@ -58,6 +64,19 @@ class GradingStopped(RuntimeError):
 
 class WorkerRefused(GradingStopped):
     """A worker will not grade: no working sandbox, another seed or another course version."""
+
+
+class WorkersDied(RuntimeError):
+    """Every Dask worker that ran a submission's task died while it ran (Dask's ``KilledWorker``).
+
+    Not a verdict on the submission: the batch records an internal grader
+    error, which the next run grades again. ``workers``: the workers that died
+    running it, as messages name them.
+    """
+
+    def __init__(self, message: str, workers: list[str]):
+        super().__init__(message)
+        self.workers = workers
 
 
 # -- the worker side ------------------------------------------------------------------------------
@@ -197,6 +216,11 @@ class DaskExecutor:
         self.check = check
         self.client = self.cluster = None
         self._futures: dict[Any, str] = {}
+        self._students: dict[str, str] = {}  # task key -> the key given to submit (the student)
+        self._names: dict[str, str] = {}  # worker address -> "worker <name> at <address>"
+        self._names_stale = True
+        self._died: dict[str, list[str]] = {}  # task key -> addresses of the workers that died holding it
+        self._events_lock = threading.Lock()
 
     @property
     def address(self) -> str:
@@ -219,6 +243,7 @@ class DaskExecutor:
                 raise GradingStopped(f"cannot reach the Dask scheduler at {self.scheduler} ({exc}); start it "
                                      f"(`dask scheduler`) and its workers, or check --scheduler") from None
         try:
+            self.client.subscribe_topic("all", self._on_event)  # workers joining and dying, as they happen
             self.wait_for_workers()
             if self.check is not None:
                 self.check(self)
@@ -247,8 +272,63 @@ class DaskExecutor:
         return self.client.run(fn, *args)
 
     def submit(self, key: str, fn: Callable[..., Any], *args: Any) -> None:
-        future = self.client.submit(fn, *args, key=f"grade-{key}-{uuid.uuid4().hex[:12]}", pure=False)
+        task = f"grade-{key}-{uuid.uuid4().hex[:12]}"
+        future = self.client.submit(fn, *args, key=task, pure=False)
         self._futures[future] = key
+        self._students[task] = key
+
+    def _on_event(self, event: tuple) -> None:
+        """The scheduler's ``all`` topic (on the client's event loop): remember who died holding which task."""
+        msg = event[1] if isinstance(event, tuple) and len(event) == 2 else None
+        if not isinstance(msg, dict):
+            return
+        with self._events_lock:
+            if msg.get("action") == "add-worker":
+                self._names_stale = True
+            elif msg.get("action") == "remove-worker" and not msg.get("expected"):
+                for task in msg.get("processing-tasks") or ():
+                    if task in self._students:
+                        self._died.setdefault(task, []).append(str(msg.get("worker")))
+
+    def _learn_names(self) -> None:
+        """Remember the name each worker joined under (once workers have joined since the last time), so that
+        a worker that dies can still be named."""
+        if not self._names_stale:
+            return
+        self._names_stale = False
+        try:
+            workers = self.client.scheduler_info()["workers"]
+        except Exception as exc:  # a worker's name is a courtesy: never stop the run for it
+            log.debug("cannot read the workers' names from the scheduler: %s", exc)
+        else:
+            self._names.update({a: f"worker {w.get('name', a)} at {a}" for a, w in workers.items()})
+
+    def _name(self, address: str) -> str:
+        """A worker as messages name it: ``worker <name> at <address>``, or ``worker at <address>``."""
+        if address not in self._names:
+            self._learn_names()
+        return self._names.get(address, f"worker at {address}")
+
+    def stuck_message(self, seconds: float) -> str:
+        """No submission finished for ``seconds``: which workers hold the unfinished ones, for which students."""
+        text = f"no submission finished for {seconds:.0f} s on {self.address}"
+        unfinished = set(self._futures.values())
+        try:
+            held = self.client.processing()
+        except Exception as exc:  # a diagnostic must not stop the run
+            return f"{text} ({len(unfinished)} unfinished; the scheduler did not say where: {exc})"
+        by_worker = {address: sorted(self._students[str(t)] for t in tasks if str(t) in self._students)
+                     for address, tasks in held.items()}
+        by_worker = {a: students for a, students in sorted(by_worker.items()) if students}
+        on_workers = {s for students in by_worker.values() for s in students}
+        waiting = len(unfinished - on_workers)
+        if not by_worker:
+            return (f"{text}; none of the {len(unfinished)} unfinished submission(s) is on a worker: are the "
+                    f"workers alive? (start them with `dask worker {self.address}`)")
+        parts = [f"{self._name(address)} holds {_listed(students, 5)}" for address, students in by_worker.items()]
+        more = f", and {len(parts) - 10} more worker(s)" if len(parts) > 10 else ""
+        queued = f"; {waiting} more wait for a free worker" if waiting else ""
+        return f"{text}; still grading: {'; '.join(parts[:10])}{more}{queued}"
 
     def results(self) -> Iterator[tuple[str, Any, BaseException | None]]:
         from concurrent.futures import CancelledError
@@ -256,8 +336,7 @@ class DaskExecutor:
         from distributed import wait
 
         pending = set(self._futures)
-        started = time.monotonic()
-        warned = False
+        last_done = last_warned = time.monotonic()
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
@@ -265,17 +344,19 @@ class DaskExecutor:
             bar = tqdm(total=len(pending), desc=self.desc, unit="nb")
         try:
             while pending:
+                self._learn_names()
                 try:
                     done, pending = wait(pending, timeout=5.0, return_when="FIRST_COMPLETED")
                 except CancelledError:  # the client lost the scheduler and cancelled every future
                     raise self._lost() from None
                 except TimeoutError:
-                    if not warned and time.monotonic() - started > self.slow_after_s:
-                        warned = True
-                        log.warning("no submission finished for %.0f s on %s", self.slow_after_s, self.address)
+                    now = time.monotonic()
+                    if min(now - last_done, now - last_warned) > self.slow_after_s:  # again while it lasts
+                        last_warned = now
+                        log.warning("%s", self.stuck_message(now - last_done))
                     continue
                 for future in done:
-                    started = time.monotonic()
+                    last_done = time.monotonic()
                     key = self._futures.pop(future)
                     yield key, *self._outcome(future)
                     if bar is not None:
@@ -302,7 +383,40 @@ class DaskExecutor:
         if isinstance(error, GradingStopped):
             raise type(error)(f"{error}. The grading stopped; records graded so far are kept, and re-running "
                               f"the same command resumes.")
+        from distributed.scheduler import KilledWorker
+
+        if isinstance(error, KilledWorker):
+            return None, self._workers_died(str(future.key), error)
         return None, error
+
+    def _workers_died(self, task: str, error: Any) -> WorkersDied:
+        """Dask gave up on a task whose workers kept dying: say which workers, and what it may mean."""
+        with self._events_lock:
+            died = list(dict.fromkeys(self._died.pop(task, [])))
+        last = getattr(error, "last_worker", None)  # the scheduler's copy of the last worker that died
+        address = str(getattr(last, "address", "") or "")
+        if address:
+            if address not in died:
+                died.append(address)
+            if getattr(last, "name", None) is not None:
+                self._names[address] = f"worker {last.name} at {address}"
+        workers = [self._name(a) for a in died]
+        tries = getattr(error, "allowed_failures", None)
+        times = f"{tries + 1} times, " if isinstance(tries, int) else ""
+        return WorkersDied(
+            f"the Dask worker grading this submission died while it ran, {times}more than the scheduler allows "
+            f"(distributed.scheduler.allowed-failures), so it was not graded; the workers that died running it: "
+            f"{', '.join(workers) or 'unknown'}. It may be a submission that kills its worker's machine, e.g. by "
+            f"memory (more than the worker's job or pod may use: give each worker --memory-mb plus about 500 MiB, "
+            f"or grade with a lower --memory-mb), or those workers were lost for another reason: read their logs. "
+            f"Re-running the same command grades it again (add --executor local to grade it on this machine)",
+            workers)
+
+
+def _listed(names: list[str], at_most: int) -> str:
+    """``a, b, c`` or ``a, b and 3 more``."""
+    shown = ", ".join(names[:at_most])
+    return shown + (f" and {len(names) - at_most} more" if len(names) > at_most else "")
 
 
 def dask_grading(spec, *, limits: Limits, seed: str, scheduler: str | None, jobs: int, progress: bool,
@@ -325,6 +439,7 @@ def dask_grading(spec, *, limits: Limits, seed: str, scheduler: str | None, jobs
     def check(ex: DaskExecutor) -> None:
         check_workers(ex.run_on_workers(worker_status, spec.lesson, limit_fields, *roots.values()),
                       fingerprint=seed_fingerprint(seed), inputs_sha256=inputs)
+        check_scheduler(ex)
 
     executor = DaskExecutor(scheduler, jobs=jobs, worker_env=worker_env, progress=progress, check=check,
                             desc=f"grading {spec.lesson} on dask", slow_after_s=slow_after_s)
@@ -334,6 +449,29 @@ def dask_grading(spec, *, limits: Limits, seed: str, scheduler: str | None, jobs
                             "limits": limit_fields, **roots}
 
     return inputs, executor, job
+
+
+def scheduler_status(dask_scheduler: Any = None) -> str:
+    """Run on the scheduler by :func:`check_scheduler`: that it could unpickle this function is the point."""
+    return "ok"
+
+
+def check_scheduler(ex: DaskExecutor) -> None:
+    """Raise :class:`GradingStopped` unless the scheduler can read grading tasks.
+
+    Dask's scheduler unpickles every task it is sent, and a grading task names
+    :func:`grade_task` of this module: a scheduler without the course package
+    would fail every task, one "internal grader error" per student. Running
+    :func:`scheduler_status` there asks the same of it before anything is submitted.
+    """
+    try:
+        ex.client.run_on_scheduler(scheduler_status)
+    except Exception as exc:  # whatever it is, no task could be graded: stop before submitting any
+        raise GradingStopped(
+            f"the Dask scheduler at {ex.address} cannot read grading tasks ({type(exc).__name__}: {exc}); Dask's "
+            f"scheduler unpickles every task, so it needs the course package installed too, like the "
+            f"workers. Fix: start the scheduler from the workers' image or environment "
+            f"(`pip install 'dlkit[grading,cluster]'`); nothing was submitted") from None
 
 
 def check_workers(statuses: dict[str, dict], *, fingerprint: str, inputs_sha256: str) -> None:

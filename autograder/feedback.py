@@ -38,6 +38,8 @@ _HIDDEN_SOURCE = re.compile(r"hidden\s*=\s*True|BEGIN HIDDEN TESTS|END HIDDEN TE
 
 #: What to do about each kind of rejection, by a word in the reason.
 _ADVICE = (
+    ("internal grader error", "The grader could not finish grading this notebook; your instructor will look "
+                              "into it and grade it again. You do not need to submit it again."),
     ("empty", "The file you handed in is empty. Save the notebook (File > Save) and submit the .ipynb again."),
     ("json", "The file is not a readable notebook. Download it again from JupyterLab/Colab (File > Download) "
              "and submit that file, without editing it in a text editor."),

@@ -825,14 +825,20 @@ def forbidden_names(spec: LessonSpec) -> dict[str, set[str]]:
 
 # -- a batch --------------------------------------------------------------------------------------
 
+#: How the record of a submission the grader failed on begins (it holds no inputs hash: the next run grades it).
+INTERNAL_ERROR = "internal grader error"
+
+
 @dataclass
 class BatchSummary:
     """Counts of a batch, and the records of every submission collected.
 
     ``graded`` counts submissions graded to the end, ``timed_out`` those graded
     but cut by the time limit (apart), ``rejected`` those with a rejected record,
-    ``unattributed`` files of the download that belong to no student (listed
-    in the intake manifest, no record).
+    ``grader_error`` those of them rejected by an internal grader error (a bug
+    or, on Dask, workers that kept dying: not the student's doing; the next run
+    grades them again), ``unattributed`` files of the download that belong to
+    no student (listed in the intake manifest, no record).
     """
 
     records: list[SubmissionResult]
@@ -847,7 +853,13 @@ class BatchSummary:
             return sum(r.graded and r.timed_out for r in self.records)
         if what == "graded":
             return sum(r.graded and not r.timed_out for r in self.records)
+        if what == "grader_error":
+            return len(self.grader_errors())
         return sum(getattr(r, what) for r in self.records)
+
+    def grader_errors(self) -> list[SubmissionResult]:
+        """The records of submissions not graded because the grader failed (graded again by the next run)."""
+        return [r for r in self.records if r.reason.startswith(INTERNAL_ERROR)]
 
     @property
     def anything_graded(self) -> bool:
@@ -855,6 +867,10 @@ class BatchSummary:
 
     def line(self) -> str:
         extra = f", {self.unattributed} file(s) attributed to no student" if self.unattributed else ""
+        failed = self.count("grader_error")
+        if failed:
+            extra = (f" ({failed} of them NOT GRADED because the grader or its workers failed, not for anything the "
+                     f"student did; re-running the same command grades them again){extra}")
         return (f"{len(self.records)} submission(s): {self.count('graded')} graded, {self.count('timed_out')} timed out, "
                 f"{self.count('rejected')} rejected{extra} ({self.reused} unchanged since the last run, not re-run)")
 
@@ -960,7 +976,7 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
         for student_id, value, error in ex.results():
             sub = by_id[student_id]
             if error is not None:  # a bug in the grader, not the student's fault: graded again next run
-                record = rejected(student_id, lesson, f"internal grader error ({type(error).__name__}: {error})",
+                record = rejected(student_id, lesson, f"{INTERNAL_ERROR} ({type(error).__name__}: {error})",
                                   submission_sha256=sub.sha256, max_score=spec.max_score)
                 notebook = None
             else:

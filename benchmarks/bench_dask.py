@@ -37,19 +37,27 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.bench_grading import positive_env
+
 LESSON = "01-neurons"
 FULL_N = 40
 QUICK_N = 4
+FULL_ROUNDS = 2
 
 
 def batch_size(argv: list[str]) -> int:
     """Submissions to grade: ``--quick`` -> 4, else ``DLKIT_BENCH_DASK_N`` (default 40)."""
     if "--quick" in argv:
         return QUICK_N
-    value = os.environ.get("DLKIT_BENCH_DASK_N", str(FULL_N))
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"DLKIT_BENCH_DASK_N must be a positive integer, got {value!r}; e.g. 40, or 4 for a smoke run")
-    return int(value)
+    return positive_env("DLKIT_BENCH_DASK_N", FULL_N, f"e.g. {FULL_N}, or {QUICK_N} for a smoke run")
+
+
+def rounds(argv: list[str]) -> int:
+    """Times each leg is run (the fastest kept): ``--quick`` -> 1, else ``DLKIT_BENCH_DASK_ROUNDS`` (default 2)."""
+    if "--quick" in argv:
+        return 1
+    return positive_env("DLKIT_BENCH_DASK_ROUNDS", FULL_ROUNDS,
+                        f"e.g. {FULL_ROUNDS} (each leg timed twice, the faster kept), or 1 for one timing per leg")
 
 
 def timed_grading(batch: Path, workspace: Path, seed: str, **executor) -> tuple[float, str]:
@@ -91,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     argv = sys.argv[1:] if argv is None else argv
     n = batch_size(argv)
-    repeats = 1 if "--quick" in argv else int(os.environ.get("DLKIT_BENCH_DASK_ROUNDS", "2") or 2)
+    repeats = rounds(argv)
     seed = new_seed()
     load = os.getloadavg()
     print(f"grading {n} synthetic submissions of lesson {LESSON} on {os.cpu_count()} core(s), "

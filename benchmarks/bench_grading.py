@@ -92,10 +92,13 @@ class Measurement:
         return self.submissions / self.seconds
 
 
-def _positive(name: str, default: int) -> int:
+def positive_env(name: str, default: int, example: str = "") -> int:
+    """The positive integer in environment variable ``name`` (``default`` when unset), else a ValueError
+    naming the variable, the value and an example (``example``; default: ``default``, or 2 for a smoke run)."""
     value = os.environ.get(name, str(default))
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}; e.g. {default}, or 2 for a smoke run")
+        raise ValueError(f"{name} must be a positive integer, got {value!r}; "
+                         f"{example or f'e.g. {default}, or 2 for a smoke run'}")
     return int(value)
 
 
@@ -103,13 +106,13 @@ def batch_size(argv: list[str] | None = None) -> int:
     """Submissions in the class: ``--quick`` -> 4, else ``DLKIT_BENCH_GRADING_N`` (default 300)."""
     if argv and "--quick" in argv:
         return QUICK_N
-    return _positive("DLKIT_BENCH_GRADING_N", FULL_N)
+    return positive_env("DLKIT_BENCH_GRADING_N", FULL_N)
 
 
 def sample_size(argv: list[str] | None = None, n: int | None = None) -> int:
     """Submissions plain nbgrader grades: ``--quick`` -> 2, else ``DLKIT_BENCH_GRADING_SAMPLE`` (default 30),
     at most the class's honest submissions."""
-    wanted = QUICK_SAMPLE if argv and "--quick" in argv else _positive("DLKIT_BENCH_GRADING_SAMPLE", SAMPLE_N)
+    wanted = QUICK_SAMPLE if argv and "--quick" in argv else positive_env("DLKIT_BENCH_GRADING_SAMPLE", SAMPLE_N)
     return wanted if n is None else min(wanted, n)
 
 

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import logging
 import threading
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ import pytest
 from autograder import REPO
 from autograder import hostile as H
 from autograder import results as R
-from autograder.distributed import GradingStopped, WorkerRefused, check_workers, dask_grading
+from autograder.distributed import DaskExecutor, GradingStopped, WorkerRefused, check_workers, dask_grading
 from autograder.grade import grade_lesson, load_lesson
 from autograder.sandbox import Limits
 from autograder.synthetic import demo_class
@@ -56,15 +57,17 @@ class Cluster:
         self.port = _free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
 
-    def _start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+    def _start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path = REPO) -> None:
         log = open(self.tmp / f"{name}.log", "wb")
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", *argv], cwd=REPO, env=env, stdout=log,
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", *argv], cwd=cwd, env=env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
 
-    def scheduler(self) -> "Cluster":
+    def scheduler(self, *, cwd: Path = REPO, **env_vars: str) -> "Cluster":
+        """``env_vars``: more environment, e.g. Dask settings (``DASK_DISTRIBUTED__SCHEDULER__...="1"``)."""
         env = {k: v for k, v in os.environ.items() if k != "DLKIT_HIDDEN_SEED"}  # the scheduler never has it
+        env.update(env_vars)
         self._start("scheduler", ["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
-                                  str(self.port), "--no-dashboard"], env)
+                                  str(self.port), "--no-dashboard"], env, cwd)
         return self
 
     def worker(self, name: str, *, seed: str | None = SEED, seed_file: Path | None = None,
@@ -176,6 +179,22 @@ def test_mixed_batch_same_records_and_grades_as_local(lite, cluster, tmp_path):
     assert _rows(tmp_path / "dask") == _rows(tmp_path / "local")
 
 
+def _kill_workers_holding(cluster: Cluster, prefix: str, times: int, killed: list[str]) -> None:
+    """``times`` times: kill the worker holding the task whose key starts with ``prefix``, 1 s after seeing it
+    there (a worker killed already is not counted again); ``killed`` gets their names."""
+    with distributed.Client(cluster.address, timeout=30) as client:
+        deadline = time.monotonic() + 180
+        while len(killed) < times and time.monotonic() < deadline:
+            names = {a: w["name"] for a, w in client.scheduler_info()["workers"].items()}
+            for address, keys in client.processing().items():
+                if any(str(k).startswith(prefix) for k in keys) and names.get(address) not in killed:
+                    time.sleep(1.0)  # well inside the time the submission sleeps
+                    cluster.kill(names[address])
+                    killed.append(names[address])
+                    break
+            time.sleep(0.1)
+
+
 def test_worker_killed_mid_submission_is_retried_and_recorded_once(lite, cluster, tmp_path, monkeypatch):
     _, _, _, correct = lite
     cluster.scheduler().worker("w1").worker("w2")
@@ -188,21 +207,7 @@ def test_worker_killed_mid_submission_is_retried_and_recorded_once(lite, cluster
     monkeypatch.setattr(R, "write_result", lambda ws, rec: (writes.append(rec.student_id), real_write(ws, rec))[1])
     cluster.wait(2)
     killed: list[str] = []
-
-    def kill_the_worker_grading_slow():
-        with distributed.Client(cluster.address, timeout=30) as client:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                names = {a: w["name"] for a, w in client.scheduler_info()["workers"].items()}
-                for address, keys in client.processing().items():
-                    if any(str(k).startswith("grade-slow-") for k in keys):
-                        time.sleep(1.0)  # well inside the 6 s the submission sleeps
-                        cluster.kill(names[address])
-                        killed.append(names[address])
-                        return
-                time.sleep(0.1)
-
-    killer = threading.Thread(target=kill_the_worker_grading_slow)
+    killer = threading.Thread(target=_kill_workers_holding, args=(cluster, "grade-slow-", 1, killed))
     killer.start()
     summary = _grade(lite, subs, tmp_path / "ws", executor="dask", scheduler=cluster.address)
     killer.join()
@@ -213,6 +218,58 @@ def test_worker_killed_mid_submission_is_retried_and_recorded_once(lite, cluster
     assert records["slow"].graded and records["slow"].score == records["slow"].max_score > 0
     assert records["fast"].score == records["slow"].score
     assert [row.split(",")[0] for row in _rows(tmp_path / "ws")[1:]] == ["fast", "slow"]
+
+
+def test_a_submission_whose_workers_keep_dying_is_recorded_as_a_grader_error_and_retried_next_run(
+        lite, cluster, tmp_path):
+    """Past the scheduler's allowed failures (1 here): a record that names the workers that died and says what it
+    may be, counted apart in the summary; the next run grades it again, with one row per student."""
+    _, _, _, correct = lite
+    cluster.scheduler(DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="1").worker("w1").worker("w2").worker("w3")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "doomed.ipynb").write_bytes(_slow(correct, 10))
+    (subs / "fine.ipynb").write_bytes(H._dump(correct))
+    ws = tmp_path / "ws"
+    cluster.wait(3)
+    killed: list[str] = []
+    killer = threading.Thread(target=_kill_workers_holding, args=(cluster, "grade-doomed-", 2, killed))
+    killer.start()
+    summary = _grade(lite, subs, ws, executor="dask", scheduler=cluster.address)
+    killer.join()
+
+    assert len(killed) == 2, killed
+    records = {r.student_id: r for r in summary.records}
+    assert records["fine"].graded and records["fine"].score == records["fine"].max_score > 0
+    doomed = records["doomed"]
+    assert doomed.rejected and doomed.reason.startswith("internal grader error (WorkersDied: "), doomed.reason
+    for name in killed:
+        assert re.search(rf"worker {name} at tcp://127\.0\.0\.1:\d+", doomed.reason), doomed.reason
+    assert "2 times" in doomed.reason and "kills its worker's machine, e.g. by memory" in doomed.reason
+    assert summary.count("grader_error") == 1 and "1 of them NOT GRADED" in summary.line()
+    assert SEED not in doomed.reason
+
+    again = _grade(lite, subs, ws, executor="dask", scheduler=cluster.address)  # w3 is left, and nobody kills it
+    records = {r.student_id: r for r in again.records}
+    assert again.reused == 1 and records["doomed"].graded and records["doomed"].score == records["fine"].score
+    assert again.count("grader_error") == 0 and "NOT GRADED" not in again.line()
+    assert [row.split(",")[0] for row in _rows(ws)[1:]] == ["doomed", "fine"]
+
+
+def test_a_stuck_worker_and_its_students_are_named(cluster, caplog):
+    """When nothing finishes for a while, the warning says which worker holds which unfinished submission."""
+    cluster.scheduler().worker("w1").worker("w2")
+    cluster.wait(2)
+    caplog.set_level(logging.WARNING, logger="autograder")
+    with DaskExecutor(cluster.address, slow_after_s=1.0, progress=False) as ex:
+        ex.submit("stuck-student", time.sleep, 12)
+        ex.submit("quick-student", abs, -1)
+        outcomes = {key: (value, error) for key, value, error in ex.results()}
+    assert outcomes == {"stuck-student": (None, None), "quick-student": (1, None)}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings, "nothing finished for 12 s and nobody said so"
+    assert re.fullmatch(rf"no submission finished for \d+ s on {re.escape(cluster.address)}; still grading: "
+                        rf"worker w[12] at tcp://127\.0\.0\.1:\d+ holds stuck-student", warnings[0]), warnings
 
 
 def test_scheduler_lost_stops_the_run_and_rerunning_resumes(lite, cluster, tmp_path, monkeypatch):
@@ -266,6 +323,18 @@ def test_scheduler_lost_stops_the_run_and_rerunning_resumes(lite, cluster, tmp_p
         restarted.close()
 
 
+def _one_student(tmp_path: Path, notebook: nbformat.NotebookNode) -> Path:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "student.ipynb").write_bytes(H._dump(notebook))
+    return subs
+
+
+def _nobody_recorded(ws: Path) -> bool:
+    folder = R.results_dir(ws, LESSON)
+    return not folder.exists() or not list(folder.glob("*.json"))
+
+
 def test_workers_without_a_sandbox_or_with_another_seed_are_refused(lite, cluster, tmp_path):
     """Nothing is submitted, nothing recorded: the message names each bad worker and its fix, never a seed.
     The good worker reads the seed from a file ($DLKIT_HIDDEN_SEED_FILE)."""
@@ -280,9 +349,7 @@ def test_workers_without_a_sandbox_or_with_another_seed_are_refused(lite, cluste
     seed_file.write_text(SEED + "\n")
     seed_file.chmod(0o600)
     cluster.scheduler().worker("good", seed_file=seed_file).worker("nosandbox", path_first=broken).worker("otherseed", seed=other_seed)
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    (subs / "student.ipynb").write_bytes(H._dump(correct))
+    subs = _one_student(tmp_path, correct)
     cluster.wait(3)
 
     with pytest.raises(WorkerRefused) as caught:
@@ -294,8 +361,26 @@ def test_workers_without_a_sandbox_or_with_another_seed_are_refused(lite, cluste
     assert re.search(r"worker otherseed at tcp://127\.0\.0\.1:\d+ holds another hidden-check seed", message), message
     assert "worker good" not in message
     assert SEED not in message and other_seed not in message
-    assert not R.results_dir(tmp_path / "ws", LESSON).exists() or not list(
-        R.results_dir(tmp_path / "ws", LESSON).glob("*.json")), "no student was recorded"
+    assert _nobody_recorded(tmp_path / "ws")
+
+
+def test_a_scheduler_without_the_course_package_is_refused_before_anything_is_submitted(lite, cluster, tmp_path):
+    """Dask's scheduler unpickles each task: without the course package every task would fail, and every student
+    get an internal grader error. The run stops instead, saying so, and records nobody."""
+    _, _, _, correct = lite
+    elsewhere = tmp_path / "no-course"
+    (elsewhere / "autograder").mkdir(parents=True)
+    (elsewhere / "autograder" / "__init__.py").write_text("raise ImportError('the course package is not here')\n")
+    cluster.scheduler(cwd=elsewhere, PYTHONPATH=str(elsewhere)).worker("w1")
+    subs = _one_student(tmp_path, correct)
+    cluster.wait(1)
+
+    with pytest.raises(GradingStopped) as caught:
+        _grade(lite, subs, tmp_path / "ws", executor="dask", scheduler=cluster.address)
+    message = str(caught.value)
+    assert f"the Dask scheduler at {cluster.address} cannot read grading tasks" in message, message
+    assert "the course package is not here" in message and "nothing was submitted" in message
+    assert _nobody_recorded(tmp_path / "ws")
 
 
 def test_a_task_on_a_worker_without_a_sandbox_refuses(lite, tmp_path):
