@@ -218,3 +218,17 @@ def test_fork_servers_are_refused_without_the_sandbox(lesson):
         Grader.create(spec, seed=SEED, unsafe=True, confine=False, fork_server=True)
     unconfined = Grader.create(spec, seed=SEED, unsafe=True, confine=False)
     assert unconfined.pool is None and unconfined.runner() == "NO sandbox (--unsafe)"
+
+
+def test_the_peak_memory_reported_is_the_student_process_s(lesson):
+    """The warden reads the student process's peak resident memory, not its init's (the capacity model uses it)."""
+    spec, correct = lesson
+    grader = _grader(spec)
+    try:
+        small, _ = grader.grade("small", H._dump(correct))
+        big, _ = grader.grade("big", H._dump(_with_cell(correct, "_big = b'1' * 300_000_000")))
+    finally:
+        grader.close()
+    assert _full_marks(big), (big.checks, big.flags)
+    small_mb, big_mb = grader.profiles["small"]["peak_rss_mb"], grader.profiles["big"]["peak_rss_mb"]
+    assert big_mb - small_mb > 250, (small_mb, big_mb)
