@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,13 +40,16 @@ class ExecutionResult:
         return f"{self.path.name}: {self.seconds:.1f} s{mem}{errs}"
 
 
-def execute(path: Path, *, timeout: int = 600, allow_errors: bool = False, progress: bool = False) -> ExecutionResult:
+def execute(path: Path, *, timeout: int = 600, allow_errors: bool = False, progress: bool = False,
+            env: Mapping[str, str] | None = None) -> ExecutionResult:
     """Run every cell of the notebook at ``path`` in a fresh kernel, in the notebook's folder.
 
     Args:
         timeout: seconds any one cell may take.
         allow_errors: go on after a cell raises (errors are collected), instead of stopping.
         progress: show a tqdm bar over the cells.
+        env: environment variables set for the kernel on top of this process's environment
+            (e.g. ``{"MPLBACKEND": "module://matplotlib_inline.backend_inline"}``, the backend of JupyterLab).
     """
     path = Path(path)
     nb = nbs.read(path)
@@ -68,7 +73,7 @@ def execute(path: Path, *, timeout: int = 600, allow_errors: bool = False, progr
     client.on_notebook_complete = _sample
     start = time.perf_counter()
     try:
-        client.execute()
+        client.execute(**({"env": {**os.environ, **env}} if env else {}))
     finally:
         seconds = time.perf_counter() - start
         if bar is not None:

@@ -17,6 +17,7 @@ import filecmp
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from dlkit import notebook as dlkit_notebook
@@ -40,6 +41,11 @@ def generate(lesson: str, release_root: Path, *, source_root: Path = SOLUTIONS) 
             raise ReleaseError(f"nbgrader could not generate {lesson}:\n{exc}") from exc
         if not out.is_dir():
             raise ReleaseError(f"nbgrader generated nothing for {lesson} (is solutions/{lesson}/ empty?)")
+    return _stamp_folder(out, lesson)
+
+
+def _stamp_folder(out: Path, lesson: str) -> Path:
+    """Stamp every notebook nbgrader generated for ``lesson`` into ``out`` (see :func:`stamp_release`)."""
     for path in sorted(out.rglob("*.ipynb")):
         nb = nbs.read(path)
         stamp_release(nb, f"{LESSONS.name}/{lesson}/{path.relative_to(out).as_posix()}")
@@ -87,16 +93,28 @@ def release(lessons: list[str], *, lessons_root: Path = LESSONS, source_root: Pa
     return written
 
 
-def differences(lessons: list[str], *, lessons_root: Path = LESSONS, source_root: Path = SOLUTIONS) -> dict[str, list[str]]:
-    """For each stale lesson, the files that differ from a fresh generation (empty dict: in sync)."""
+def differences(lessons: list[str], *, lessons_root: Path = LESSONS, source_root: Path = SOLUTIONS,
+                generated: Mapping[str, Path] | None = None) -> dict[str, list[str]]:
+    """For each stale lesson, the files that differ from a fresh generation (empty dict: in sync).
+
+    ``generated`` maps a lesson to the folder that ``nbgrader generate_assignment`` just wrote
+    for it from ``source_root`` (e.g. in an nbgrader course that grades it next): that output is
+    stamped and compared, rather than generated a second time. It is not changed.
+    """
     stale: dict[str, list[str]] = {}
+    generated = generated or {}
     with tempfile.TemporaryDirectory(prefix="dlkit-release-check-") as tmp:
-        for lesson, generated in _generate_each(lessons, Path(tmp), source_root).items():
+        fresh = _generate_each([lesson for lesson in lessons if lesson not in generated], Path(tmp), source_root)
+        for lesson in lessons:
+            if lesson in generated:
+                copy = shutil.copytree(generated[lesson], Path(tmp) / "given" / lesson)
+                fresh[lesson] = _stamp_folder(Path(copy), lesson)
+            generated_now = fresh[lesson]
             committed = lessons_root / lesson
             if not committed.is_dir():
                 stale[lesson] = [f"{committed} is missing"]
                 continue
-            diffs = _compare_trees(generated, committed)
+            diffs = _compare_trees(generated_now, committed)
             if diffs:
                 stale[lesson] = diffs
     return stale

@@ -14,6 +14,10 @@ table) are staged in ``<out>/src``; Sphinx (myst-nb, sphinx-book-theme) turns
 them into ``<out>/html`` with warnings as errors, so a broken internal link
 fails the build. Executed notebooks are cached in ``<out>/jupyter_cache``: a
 rebuild after a prose edit re-runs nothing.
+
+The test suite, which runs every solution notebook anyway, hands :func:`build`
+those executions (``executed``): their outputs go onto the pages, and Sphinx
+runs no lesson a second time.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 BOOK = Path(__file__).resolve().parent
@@ -36,6 +41,9 @@ LOCAL_BADGE_IMAGE = "../open-in-colab.svg"   # relative to a lesson page (src/le
 SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 README_ROW = re.compile(r"^\|\s*(\d\d)\s*\|\s*(.+?)\s*\|\s*([a-z ]+?)\s*\|\s*$", re.MULTILINE)
 MAP_PLACEHOLDER = "<!-- lesson map -->"
+#: A check cell's hidden part (solutions/ only), and the line ``dlkit.checks.run(..., hidden=True)`` prints on passing.
+HIDDEN_TESTS = "### BEGIN HIDDEN TESTS"
+HIDDEN_CONFIRMATION = re.compile(r"^✔ [^\n]*: (?:the hidden check|all \d+ hidden checks) passed[^\n]*\n?", re.MULTILINE)
 
 
 class BookError(Exception):
@@ -54,9 +62,12 @@ def lessons(repo: Path = REPO) -> list[str]:
     return found
 
 
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else value   # nbformat allows a list of lines
+
+
 def _cell_source(cell) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
+    return _text(cell.get("source", ""))
 
 
 def _grade_id(cell) -> str | None:
@@ -84,16 +95,49 @@ def _local_badge(markdown: str) -> str:
     return markdown.replace(COLAB_BADGE_IMAGE, LOCAL_BADGE_IMAGE)
 
 
-def book_notebook(solution: dict, student: dict, name: str) -> dict:
+def _executed_outputs(executed: dict, solution: dict, name: str) -> list[list[dict]]:
+    """Each cell's outputs in ``executed``, a run of ``solution``, as the page shows them.
+
+    A check cell's page shows its visible checks only, so the lines its hidden
+    checks printed are cut. An executed notebook of other sources than the
+    solution, or a cell that raised, is refused (the page would show what its
+    code does not do).
+    """
+    where = f"solutions/{name}/{name}.ipynb"
+    ran, cells = executed.get("cells", []), solution["cells"]
+    if [_cell_source(c) for c in ran] != [_cell_source(c) for c in cells]:
+        raise BookError(f"the executed notebook handed in for {where} is a run of other cells than the solution's "
+                        f"now: run the solution again and build again.")
+    outputs = []
+    for index, (cell, source) in enumerate(zip(ran, (_cell_source(c) for c in cells))):
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                raise BookError(f"cell {index} of {where} raised {output.get('ename')}: "
+                                f"{output.get('evalue', '')[:300]}. The book shows no failing cell: fix it.")
+            if HIDDEN_TESTS in source and output.get("output_type") == "stream":
+                text = HIDDEN_CONFIRMATION.sub("", _text(output.get("text", "")))
+                if not text:
+                    continue
+                output = {**output, "text": text}
+            kept.append(output)
+        outputs.append(kept)
+    return outputs
+
+
+def book_notebook(solution: dict, student: dict, name: str, executed: dict | None = None) -> dict:
     """The book page of one lesson: the student's cells, each exercise followed by its folded solution.
 
     Args:
         solution: the instructor notebook (nbformat 4 JSON as a dict).
         student: the student notebook generated from it by ``make release``.
         name: the lesson folder, e.g. ``"01-neurons"``, for error messages.
+        executed: a run of ``solution`` top to bottom (nbclient's executed notebook). Given, the page
+            carries its outputs and Sphinx does not run the page; else Sphinx runs it.
 
     Raises:
-        BookError: when the student notebook lacks an exercise of the solution (it is stale).
+        BookError: when the student notebook lacks an exercise of the solution (it is stale), or
+            ``executed`` is not a clean run of the solution.
     """
     solutions = {_grade_id(c): c for c in solution["cells"] if _is_solution(c)}
     student_ids = {_grade_id(c) for c in student["cells"]}
@@ -101,10 +145,17 @@ def book_notebook(solution: dict, student: dict, name: str) -> dict:
     if missing:
         raise BookError(f"lessons/{name}/{name}.ipynb has no cell for the exercise(s) {missing} of "
                         f"solutions/{name}/{name}.ipynb: it is stale. Run `make release` and build again.")
+    outputs = None
+    if executed is not None:
+        if [_grade_id(c) for c in student["cells"]] != [_grade_id(c) for c in solution["cells"]]:
+            raise BookError(f"lessons/{name}/{name}.ipynb has other cells than solutions/{name}/{name}.ipynb: "
+                            f"it is stale. Run `make release` and build again.")
+        outputs = _executed_outputs(executed, solution, name)
     prompts = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
     cells = []
-    for cell in student["cells"]:
+    for index, cell in enumerate(student["cells"]):
         source = _cell_source(cell)
+        ran = outputs[index] if outputs is not None else []
         if cell["cell_type"] == "markdown":
             cells.append(_clean(cell, _local_badge(source)))
             if _is_solution(cell):    # a written answer: the stub above, the model answer folded below
@@ -114,12 +165,17 @@ def book_notebook(solution: dict, student: dict, name: str) -> dict:
             if _is_solution(cell):    # the stub as the student sees it (not run), then the solution, folded
                 answer = SOLUTION_MARKERS.sub("", _cell_source(solutions[_grade_id(cell)]))
                 cells.append(_clean(cell, source, ["skip-execution"]))
-                cells.append(_clean(cell, answer, ["hide-input"], mystnb=prompts))
+                cells.append(_clean(cell, answer, ["hide-input"], mystnb=prompts) | {"outputs": ran})
             else:
-                cells.append(_clean(cell, source))
+                cells.append(_clean(cell, source) | {"outputs": ran})
         # raw cells are not part of a lesson's page
     metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                 "language_info": {"name": "python"}}
+    if outputs is not None:
+        metadata["mystnb"] = {"execution_mode": "off"}   # the outputs are there already
+        # As a run by Sphinx leaves them: the kernel's language (code highlighted as IPython) and the widgets' state.
+        metadata.update({key: executed["metadata"][key] for key in ("language_info", "widgets")
+                         if key in executed.get("metadata", {})})
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4}
 
 
@@ -169,8 +225,11 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def stage(out: Path, repo: Path = REPO) -> list[str]:
-    """Write the book's sources under ``out/src``; returns the lessons it holds."""
+def stage(out: Path, repo: Path = REPO, executed: Mapping[str, Path] | None = None) -> list[str]:
+    """Write the book's sources under ``out/src``; returns the lessons it holds.
+
+    ``executed`` maps a lesson (``"01-neurons"``) to its executed solution notebook (see :func:`book_notebook`).
+    """
     src = out / "src"
     names = lessons(repo)
     if not names:
@@ -179,8 +238,9 @@ def stage(out: Path, repo: Path = REPO) -> list[str]:
     for name in names:
         solution = read_notebook(repo / "solutions" / name / f"{name}.ipynb")
         student = read_notebook(repo / "lessons" / name / f"{name}.ipynb")
+        ran = read_notebook(Path(executed[name])) if executed and name in executed else None
         target = src / "lessons" / f"{name}.ipynb"
-        _write_if_changed(target, json.dumps(book_notebook(solution, student, name), indent=1) + "\n")
+        _write_if_changed(target, json.dumps(book_notebook(solution, student, name, ran), indent=1) + "\n")
         wanted.add(target)
     for stale in (src / "lessons").glob("*.ipynb"):   # a lesson folder was renamed or removed
         if stale not in wanted:
@@ -194,14 +254,19 @@ def stage(out: Path, repo: Path = REPO) -> list[str]:
     return names
 
 
-def build(out: Path = DEFAULT_OUT, *, repo: Path = REPO, clean: bool = False, quiet: bool = True) -> Path:
-    """Stage the lessons of ``repo`` and build the book; returns the folder of the HTML site (``out/html``)."""
+def build(out: Path = DEFAULT_OUT, *, repo: Path = REPO, clean: bool = False, quiet: bool = True,
+          executed: Mapping[str, Path] | None = None) -> Path:
+    """Stage the lessons of ``repo`` and build the book; returns the folder of the HTML site (``out/html``).
+
+    ``executed``: lesson -> its executed solution notebook; those lessons' pages show its outputs and are not
+    run again (the test suite's path). Every other lesson is run by Sphinx (cached in ``out/jupyter_cache``).
+    """
     from sphinx.cmd.build import build_main
 
     out = Path(out).resolve()
     if clean:
         shutil.rmtree(out, ignore_errors=True)
-    stage(out, repo)
+    stage(out, repo, executed)
     html = out / "html"
     args = ["-b", "html", "-W", "--keep-going", "-c", str(BOOK), "-d", str(out / "doctrees"),
             "-D", f"nb_execution_cache_path={out / 'jupyter_cache'}", str(out / "src"), str(html)]

@@ -38,6 +38,29 @@ def _lesson_runs_folder(tmp_path_factory, request) -> None:
     course.SESSION_FOLDER = shared / "lesson-runs"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make ``xdist_group`` group again under pytest >= 9 (``make test`` runs ``--dist loadgroup``).
+
+    pytest-xdist (3.8) groups a test by renaming it ``<nodeid>@<group>`` on the worker, through
+    ``item._nodeid``; pytest 9 keeps the id in ``item._id``, so the renaming is lost and every test
+    is scheduled on its own: a lesson's executions, or a module's per-worker fixtures, end up on
+    both workers. This does the renaming pytest 9's way, and nothing where xdist's own took effect.
+    """
+    if not getattr(config.option, "loadgroup", False):   # set on xdist's workers under --dist loadgroup
+        return
+    try:
+        from _pytest.nodeid import coerce_node_id
+    except ImportError:   # pytest < 9: xdist's own renaming works
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(names)
+        if names and hasattr(item, "_id") and not item.nodeid.endswith(suffix):
+            item._id = coerce_node_id(item.nodeid + suffix)
+
+
 # -- prerequisites of the sandbox tests: skipped where missing, a failure under CI ----------
 
 @pytest.fixture(scope="session")

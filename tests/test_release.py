@@ -12,10 +12,14 @@ import pytest
 
 from autograder import LESSONS, SOLUTIONS
 from autograder import notebooks as nbs
+from autograder.nbgrader_course import Course
 from autograder.release import differences, release
 from tests.helpers import tiny_lesson
 
 pytestmark = pytest.mark.slow
+#: The tests of the tiny lesson share its release (a module fixture): under ``--dist loadgroup`` one worker runs
+#: them all, so nbgrader generates it once (a module fixture is per worker).
+TINY = pytest.mark.xdist_group("release-tiny")
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +42,7 @@ def course(released, tmp_path):
     return tmp_path / "solutions", tmp_path / "lessons"
 
 
+@TINY
 def test_release_strips_solutions_and_hidden_tests(released):
     _, _, out = released
     nb = nbformat.read(out / "99-tiny.ipynb", as_version=4)
@@ -50,6 +55,7 @@ def test_release_strips_solutions_and_hidden_tests(released):
     assert nbs.has_outputs(nb) == []
 
 
+@TINY
 def test_release_is_deterministic(course):
     source, lessons = course
     first = (lessons / "99-tiny" / "99-tiny.ipynb").read_bytes()
@@ -58,6 +64,7 @@ def test_release_is_deterministic(course):
     assert (lessons / "99-tiny" / "99-tiny.ipynb").read_bytes() == first
 
 
+@TINY
 def test_check_names_a_stale_lesson(course):
     source, lessons = course
     path = source / "99-tiny" / "99-tiny.ipynb"
@@ -69,6 +76,20 @@ def test_check_names_a_stale_lesson(course):
     assert "99-tiny.ipynb: differs from the generated version" in stale["99-tiny"]
 
 
+@TINY
+def test_check_stamps_and_compares_a_generation_handed_in_without_generating_again(course, tmp_path):
+    source, lessons = course
+    grading = Course(tmp_path / "grading", source)           # e.g. the course that grades the lesson next
+    handed_in = grading.generate("99-tiny")
+    before = (handed_in / "99-tiny.ipynb").read_bytes()
+    assert differences(["99-tiny"], lessons_root=lessons, source_root=source, generated={"99-tiny": handed_in}) == {}
+    assert (handed_in / "99-tiny.ipynb").read_bytes() == before   # stamped in a copy
+    (handed_in / "extra.txt").write_text("x")                     # what is compared is what was handed in
+    stale = differences(["99-tiny"], lessons_root=lessons, source_root=source, generated={"99-tiny": handed_in})
+    assert stale == {"99-tiny": ["extra.txt: missing from lessons/"]}
+
+
+@TINY
 def test_check_notices_missing_and_extra_files(course):
     source, lessons = course
     (lessons / "99-tiny" / "stray.txt").write_text("x")
@@ -86,8 +107,16 @@ def test_every_lesson_folder_has_its_student_version():
 @pytest.mark.parametrize("lesson", [pytest.param(name, marks=pytest.mark.xdist_group(name))
                                     for name in nbs.lesson_names(SOLUTIONS)])
 def test_committed_lesson_is_in_sync_with_its_solution(lesson):
-    """The real repository: lessons/NN-slug is exactly what nbgrader generates from solutions/NN-slug now."""
-    assert differences([lesson]) == {}, f"lessons/{lesson} is stale: run `python -m autograder release {lesson}`"
+    """The real repository: lessons/NN-slug is exactly what nbgrader generates from solutions/NN-slug now.
+
+    nbgrader's generation is the one the lesson-run tests grade in (one per session, the same group).
+    """
+    from tests.lessons.course import LESSONS as FOUND
+    from tests.lessons.course import nbgrader_course
+
+    _, generated = nbgrader_course(next(found for found in FOUND if found.name == lesson))
+    assert differences([lesson], generated={lesson: generated}) == {}, (
+        f"lessons/{lesson} is stale: run `python -m autograder release {lesson}`")
 
 
 def test_check_cli_says_in_sync_for_a_current_lesson():

@@ -31,7 +31,8 @@ from autograder.sandbox import Limits
 from autograder.synthetic import demo_class
 from tests.autograder.grade_support import LESSON, lite_lesson, released
 
-pytestmark = pytest.mark.usefixtures("sandbox_available")
+# One worker runs the module under --dist loadgroup: the lesson (a module fixture) is released once, not per worker.
+pytestmark = [pytest.mark.usefixtures("sandbox_available"), pytest.mark.xdist_group("dask")]
 distributed = pytest.importorskip("distributed", reason="grade --executor dask needs `pip install distributed`")
 
 #: The instructor's secret seed of these batches (as `python -m autograder seed` makes them).

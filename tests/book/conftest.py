@@ -23,7 +23,8 @@ import pytest
 from tests.browser import ARTIFACTS, CHROMIUM, INSTALL_HINT  # noqa: F401 (the browser lives in tests/browser.py)
 from tests.conftest import REPO
 
-BOOK_OUT = REPO / "build" / "book"
+#: The book the tests build; apart from build/book (``make book``), whose pages Sphinx executes itself.
+BOOK_OUT = REPO / "build" / "book-tests"
 #: A check cell's hidden part (in solutions/ only), cut where a test runs a solution without the grader's seed.
 HIDDEN_TESTS = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 
@@ -41,17 +42,40 @@ def book_build():
     return load_build_module()
 
 
+def executed_solutions() -> dict[str, Path]:
+    """Every lesson's executed solution notebook, run once per test session and shared with the lesson-run tests.
+
+    Under pytest-xdist another worker may be running a lesson right now: the lessons nobody is running are
+    run here first, then this waits for the others (no lesson runs twice).
+    """
+    from tests.lessons.course import LESSONS, executed_solution
+
+    found = {}
+    for wait in (False, True):
+        for lesson in LESSONS:
+            if lesson.name not in found:
+                path = executed_solution(lesson, wait=wait)
+                if path is not None:
+                    found[lesson.name] = path
+    return found
+
+
 @pytest.fixture(scope="session")
 def book_html(book_build) -> Path:
-    """The book, built once per session into build/book (the executed outputs stay cached there)."""
+    """The book, built once per session into build/book-tests from this session's executions of the solutions.
+
+    Each page shows the outputs of its solution's run in tests/lessons, the hidden checks' lines cut (Sphinx
+    runs no lesson again); ``make book`` builds the same pages into build/book and runs them itself.
+    """
     from filelock import FileLock
 
+    executed = executed_solutions()
     BOOK_OUT.mkdir(parents=True, exist_ok=True)
     with FileLock(str(BOOK_OUT / ".lock")):     # pytest-xdist workers share one build
         started = time.perf_counter()
         with warnings.catch_warnings():   # Sphinx's notices to the extensions' authors, not ours
             warnings.simplefilter("ignore")
-            html = book_build.build(BOOK_OUT)
+            html = book_build.build(BOOK_OUT, executed=executed)
         print(f"\nbook built in {time.perf_counter() - started:.1f} s")
     return html
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -105,6 +106,75 @@ def test_a_broken_internal_link_fails_the_build(tmp_path):
     build.stage(tmp_path / "out", repo)   # stages fine: the link is only checked by Sphinx
     with pytest.raises(build.BookError, match="Sphinx reported errors"):
         build.build(tmp_path / "out", repo=repo)
+
+
+def _ran(solution: dict, outputs: dict[int, list[dict]]) -> dict:
+    """``solution`` as nbclient returns it after a run: the same cells, with ``outputs`` by cell index."""
+    ran = json.loads(json.dumps(solution))
+    for index, cell in enumerate(ran["cells"]):
+        if cell["cell_type"] == "code":
+            cell.update(outputs=outputs.get(index, []), execution_count=index)
+    return ran
+
+
+def _stream(text: str) -> dict:
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+def test_an_executed_solution_gives_the_page_its_outputs_and_the_page_is_not_run_again():
+    solution, student = _tiny(SOLUTION, STUB)
+    figure = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"},
+              "metadata": {}}
+    ran = _ran(solution, {1: [figure], 2: [_stream("✔ relu: all 9 checks passed.\n"),
+                                            _stream("✔ relu: all 20 hidden checks passed.\n")]})
+    page = build.book_notebook(solution, student, "99-tiny", ran)
+    stub, answer, check = page["cells"][1:4]
+    assert stub["outputs"] == [] and stub["metadata"]["tags"] == ["skip-execution"]
+    assert answer["outputs"] == [figure]
+    assert check["outputs"] == [_stream("✔ relu: all 9 checks passed.\n")]   # the page's check is the visible one
+    assert page["metadata"]["mystnb"] == {"execution_mode": "off"}
+    assert "mystnb" not in build.book_notebook(solution, student, "99-tiny")["metadata"]   # make book: Sphinx runs it
+
+
+def test_the_hidden_confirmation_the_page_cuts_is_what_a_hidden_check_prints(capsys):
+    from dlkit import checks
+
+    def relu(x):
+        return np.maximum(x, 0.0)
+
+    checks.run("01.relu", relu, hidden=True, seed=3)
+    hidden = capsys.readouterr().out
+    checks.run("01.relu", relu)
+    visible = capsys.readouterr().out
+    assert build.HIDDEN_CONFIRMATION.sub("", hidden) == "" and hidden
+    assert build.HIDDEN_CONFIRMATION.sub("", visible) == visible
+
+
+def test_an_executed_notebook_of_other_cells_or_with_a_failing_cell_is_refused():
+    solution, student = _tiny(SOLUTION, STUB)
+    other = _ran(solution, {})
+    other["cells"][1]["source"] = "def relu(x):\n    return x"
+    with pytest.raises(build.BookError, match=r"other cells than the solution's.*run the solution again"):
+        build.book_notebook(solution, student, "99-tiny", other)
+    failed = _ran(solution, {2: [{"output_type": "error", "ename": "CheckFailed", "evalue": "relu: check 1 of 9",
+                                  "traceback": []}]})
+    with pytest.raises(build.BookError, match=r"cell 2 of solutions/99-tiny/99-tiny.ipynb raised CheckFailed"):
+        build.book_notebook(solution, student, "99-tiny", failed)
+
+
+def test_a_book_built_from_executed_solutions_shows_their_outputs(tmp_path):
+    repo = tmp_path / "repo"
+    solution, student = _tiny(SOLUTION, STUB)
+    for folder, nb in (("solutions", solution), ("lessons", student)):
+        (repo / folder / "99-tiny").mkdir(parents=True)
+        (repo / folder / "99-tiny" / "99-tiny.ipynb").write_text(json.dumps(nb))
+    (repo / "README.md").write_text("| # | lesson | status |\n|---|---|---|\n| 99 | Tiny | ready |\n")
+    # Outputs no run of these cells prints: were the page run again, they would not be on it.
+    ran = _ran(solution, {2: [_stream("✔ relu: all 9 checks passed (handed in).\n")]})
+    (tmp_path / "ran.ipynb").write_text(json.dumps(ran))
+    html = build.build(tmp_path / "out", repo=repo, executed={"99-tiny": tmp_path / "ran.ipynb"})
+    page = (html / "lessons" / "99-tiny.html").read_text(encoding="utf-8")
+    assert "all 9 checks passed (handed in)." in page   # (run, the check cell would fail: it imports nothing)
 
 
 # -- the site as built -----------------------------------------------------------------------

@@ -38,7 +38,8 @@ from dlkit.notebook import install_spec
 from tests.book.conftest import HIDDEN_TESTS, load_build_module
 from tests.conftest import REPO
 
-pytestmark = [pytest.mark.slow, pytest.mark.notebook]
+# One worker runs the module under --dist loadgroup: the wheel and the simulated Colab are made once, not per worker.
+pytestmark = [pytest.mark.slow, pytest.mark.notebook, pytest.mark.xdist_group("colab")]
 COLAB_PREINSTALLED = ["numpy", "torch", "matplotlib", "ipywidgets", "scikit-learn", "tqdm", "ipykernel"]
 # What dlkit needs beyond Colab's own packages: on Colab pip downloads these from PyPI when the setup
 # cell installs dlkit; offline they come from this environment in the same way as the packages above.

@@ -26,7 +26,8 @@ import pytest
 from tests.book.conftest import HIDDEN_TESTS, load_build_module
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.slow
+# One worker runs the module under --dist loadgroup: JupyterLab (a module fixture) starts once, not per worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("jupyterlab")]
 WIDGET = re.compile(r"\bwidgets\.\w+\(|live_plot\s*=")
 LIVE_PLOT_CELL = """\
 import torch

@@ -219,7 +219,7 @@ def session_folder() -> Path:
     return folder
 
 
-def once(key: str, compute: Callable[[], dict]) -> dict:
+def once(key: str, compute: Callable[[], dict], *, wait: bool = True) -> dict | None:
     """``compute()``'s JSON-able result, computed once per test session whichever process asks first.
 
     Why a file under a lock rather than only a session fixture: pytest-xdist
@@ -231,11 +231,17 @@ def once(key: str, compute: Callable[[], dict]) -> dict:
     execution tests also carry ``xdist_group(lesson)``, so under ``--dist
     loadgroup`` (``make test``) one worker runs a lesson's executions and no
     other worker waits on the lock.
+
+    With ``wait=False`` a key that another process is computing right now
+    returns None at once (the caller comes back for it later) instead of waiting.
     """
     folder = session_folder()
     path = folder / f"{key}.json"
     with open(folder / f"{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
         if path.exists():
             return json.loads(path.read_text())
         value = compute()
@@ -250,3 +256,68 @@ def content_key(kind: str, lesson: Lesson, *paths: Path) -> str:
     for path in paths:
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")
     return f"{kind}-{lesson.name}-{digest.hexdigest()[:16]}"
+
+
+# -- the lesson executions the tests share -------------------------------------------------
+
+#: DESIGN: every lesson within 90 s of wall time on 2 cores; no cell may take longer than that either.
+BUDGET_SECONDS = 90
+#: The kernel draws figures as JupyterLab and Colab do (the suite itself runs headless, MPLBACKEND=Agg), so an
+#: executed solution carries the figures a student sees and the book's pages are made from it (tests/book).
+INLINE_FIGURES = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+def is_graded(cell) -> bool:
+    return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("grade"))
+
+
+def _executed(key: str, path: Path, *, allow_errors: bool) -> dict:
+    """Run the notebook at ``path``; keep the executed notebook in the session folder as ``<key>.ipynb``."""
+    from autograder.execute import execute
+
+    result = execute(path, timeout=BUDGET_SECONDS, allow_errors=allow_errors, env=INLINE_FIGURES)
+    nb = result.notebook
+    nbformat.write(nb, session_folder() / f"{key}.ipynb")
+    return {
+        "seconds": result.seconds,
+        "peak_mb": result.peak_rss_mb,
+        "errors": [[e.index, e.grade_id, e.ename, e.evalue[:500]] for e in result.errors],
+        "first_answer": next((i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("solution")), None),
+        "graded": {grade_id(c): "".join(o.get("text", "") for o in c.outputs if o.get("output_type") == "stream")
+                   for c in nb.cells if is_graded(c)},
+        "notebook": f"{key}.ipynb",
+    }
+
+
+def solution_run(lesson: Lesson, *, wait: bool = True) -> dict | None:
+    """The solution notebook run top to bottom (stops at the first cell that raises); once per session."""
+    key = content_key("solution", lesson, lesson.source, lesson.checks_file)
+    return once(key, lambda: _executed(key, lesson.source, allow_errors=False), wait=wait)
+
+
+def student_run(lesson: Lesson) -> dict:
+    """The student notebook run top to bottom, going on past the cells that raise; once per session."""
+    key = content_key("student", lesson, lesson.student, lesson.checks_file)
+    return once(key, lambda: _executed(key, lesson.student, allow_errors=True))
+
+
+def executed_solution(lesson: Lesson, *, wait: bool = True) -> Path | None:
+    """The executed solution notebook of :func:`solution_run` (None when another process is running it and
+    ``wait`` is False): the lesson-run tests read its outputs, and the book built by the tests shows them."""
+    run = solution_run(lesson, wait=wait)
+    return None if run is None else session_folder() / run["notebook"]
+
+
+def nbgrader_course(lesson: Lesson):
+    """``(course, release folder)``: this session's nbgrader course of the lesson, generated once.
+
+    ``nbgrader generate_assignment`` runs here once per session; the nbgrader-run tests grade in
+    this course, and tests/test_release.py compares its output (stamped) with lessons/.
+    """
+    from autograder.nbgrader_course import Course
+
+    course = Course(session_folder() / f"nbgrader-{lesson.name}", source_root=lesson.root / "solutions")
+    folder = lesson.source.parent
+    key = content_key("generated", lesson, *sorted(p for p in folder.rglob("*") if p.is_file()))
+    once(key, lambda: {"release": str(course.generate(lesson.name))})
+    return course, course.release_root / lesson.name

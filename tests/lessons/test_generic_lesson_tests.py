@@ -10,6 +10,7 @@ the real lessons take them.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 from autograder.release import generate
 from tests.conftest import REPO
 from tests.lessons import fake_lesson
+from tests.lessons import course
 from tests.lessons.course import LESSONS, discover
 
 GENERIC = ["tests/lessons/test_lesson_structure.py", "tests/lessons/test_lesson_answers.py",
@@ -49,6 +51,17 @@ def test_a_new_lesson_folder_is_found_by_existing(tmp_path):
     assert [(lesson.number, lesson.name) for lesson in found] == [("02", "02-losses"), ("03", "03-backprop-by-hand")]
     assert found[0].checks_file == tmp_path / "dlkit" / "checks" / "lesson02.py"
     assert found[0].mutants_file == tmp_path / "autograder" / "mutants" / "lesson02.py"
+
+
+def test_once_computes_a_key_once_and_waits_only_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setattr(course, "SESSION_FOLDER", tmp_path)
+    calls = []
+    assert course.once("k", lambda: calls.append(1) or {"n": len(calls)}) == {"n": 1}
+    assert course.once("k", lambda: calls.append(1) or {"n": len(calls)}) == {"n": 1} and calls == [1]
+    with open(tmp_path / "busy.lock", "w") as held:   # another process computing "busy" holds its lock
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert course.once("busy", lambda: {"n": 0}, wait=False) is None
+    assert course.once("busy", lambda: {"n": 2}, wait=False) == {"n": 2}
 
 
 @pytest.mark.slow

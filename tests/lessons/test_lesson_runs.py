@@ -5,14 +5,16 @@ read it (:func:`tests.lessons.course.once`):
 
 - the solution notebook runs top to bottom with every graded check passing,
   within the lesson budget (90 s of wall time, 2 GiB of memory; both printed
-  in the "notebook execution" summary);
+  in the "notebook execution" summary), drawing its figures as JupyterLab does;
+  the book the tests build shows this run's outputs (tests/book/conftest.py);
 - the student notebook runs its cells before the first exercise cleanly, and
   every graded check fails while the exercises are unanswered;
 - the correct notebook (the released notebook with the solution's answers),
   graded by *our* grader in the real sandbox with every exercise's reference
   withdrawn, earns full marks with no cell raising;
 - nbgrader itself gives the correct notebook full marks and the blank one zero,
-  and its feedback shows no hidden test.
+  and its feedback shows no hidden test (in the course whose generated release
+  tests/test_release.py compares with lessons/).
 """
 
 from __future__ import annotations
@@ -23,11 +25,10 @@ import re
 import pytest
 
 from autograder import notebooks as nbs
-from autograder.execute import execute
 from tests.helpers import require
-from tests.lessons.course import LESSONS, SOLUTION_MARKERS, Lesson, content_key, grade_id, once, session_folder
+from tests.lessons.course import (BUDGET_SECONDS, LESSONS, SOLUTION_MARKERS, Lesson, content_key, grade_id, is_graded,
+                                  nbgrader_course, once, solution_run, student_run)
 
-BUDGET_SECONDS = 90   # DESIGN: every lesson within 90 s and 2 GiB on 2 cores
 CLAIMED_SECONDS = 60  # what a lesson may tell students: "runs in under a minute on a laptop CPU"
 BUDGET_MB = 2048
 GRADER_SEED = 12345
@@ -40,33 +41,6 @@ def per_lesson():
     return pytest.mark.parametrize("lesson", [pytest.param(lesson, id=str(lesson),
                                                            marks=pytest.mark.xdist_group(lesson.name))
                                               for lesson in LESSONS])
-
-
-def _graded(cell) -> bool:
-    return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("grade"))
-
-
-def _executed(path, *, allow_errors: bool) -> dict:
-    result = execute(path, timeout=BUDGET_SECONDS, allow_errors=allow_errors)
-    nb = result.notebook
-    return {
-        "seconds": result.seconds,
-        "peak_mb": result.peak_rss_mb,
-        "errors": [[e.index, e.grade_id, e.ename, e.evalue[:500]] for e in result.errors],
-        "first_answer": next((i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("solution")), None),
-        "graded": {grade_id(c): "".join(o.get("text", "") for o in c.outputs if o.get("output_type") == "stream")
-                   for c in nb.cells if _graded(c)},
-    }
-
-
-def solution_run(lesson: Lesson) -> dict:
-    return once(content_key("solution", lesson, lesson.source, lesson.checks_file),
-                lambda: _executed(lesson.source, allow_errors=False))
-
-
-def student_run(lesson: Lesson) -> dict:
-    return once(content_key("student", lesson, lesson.student, lesson.checks_file),
-                lambda: _executed(lesson.student, allow_errors=True))
 
 
 def correct_answers(lesson: Lesson) -> dict[str, str]:
@@ -96,11 +70,11 @@ def nbgrader_run(lesson: Lesson) -> dict:
     def run() -> dict:
         from nbgrader.api import Gradebook
 
-        from autograder.nbgrader_course import Course, released_notebooks
+        from autograder.nbgrader_course import released_notebooks
         from autograder.synthetic import fill
 
-        course = Course(session_folder() / f"nbgrader-{lesson.name}", source_root=lesson.root / "solutions")
-        released = released_notebooks(course.generate(lesson.name))
+        course, release = nbgrader_course(lesson)   # generated once, also for tests/test_release.py
+        released = released_notebooks(release)
         answers = correct_answers(lesson)
         course.submit("full", lesson.name, {name: fill(nb, answers) for name, nb in released.items()})
         course.submit("blank", lesson.name, released)
@@ -120,7 +94,7 @@ def nbgrader_run(lesson: Lesson) -> dict:
 
 
 def max_points(lesson: Lesson) -> float:
-    return float(sum(c.metadata["nbgrader"].get("points", 0) for c in lesson.notebook().cells if _graded(c)))
+    return float(sum(c.metadata["nbgrader"].get("points", 0) for c in lesson.notebook().cells if is_graded(c)))
 
 
 # -- nbclient --------------------------------------------------------------------------------
@@ -203,7 +177,7 @@ def test_the_class_report_analyses_every_check_our_grader_graded(lesson):
     from autograder.results import SubmissionResult
 
     record = SubmissionResult.from_dict(grader_run(lesson)["record"])
-    cells = [(grade_id(c), float(c.metadata["nbgrader"]["points"])) for c in lesson.notebook().cells if _graded(c)]
+    cells = [(grade_id(c), float(c.metadata["nbgrader"]["points"])) for c in lesson.notebook().cells if is_graded(c)]
     stats = check_stats([record])
     assert [(s.grade_id, s.max_points) for s in stats] == cells
     assert all(s.passed == 1.0 and s.graded == 1 for s in stats)
