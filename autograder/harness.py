@@ -764,7 +764,8 @@ def serve_student(req_fd: int, rep_fd: int, student: "Student | None" = None) ->
 # -- the fork server: one sandbox grades a lesson's submissions one after another, imports shared -------------
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x08000000, 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000)
 PR_SET_CHILD_SUBREAPER = 36
 #: The student's uid in a forked submission: this plus a random number below a million (fresh per submission;
 #: its warden's is a million more). Apart from the uids of sandboxes started per submission (1-3 million).
@@ -798,8 +799,31 @@ def fresh_namespaces(tmp_mb: int) -> None:
     """
     _sys("unshare", CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC)
     _sys("mount", b"none", b"/", None, MS_REC | MS_PRIVATE, None)
-    for target, size in ((b"/tmp", int(tmp_mb) * 1024 * 1024), (b"/dev/shm", 16 * 1024 * 1024)):
-        _sys("mount", b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}".encode())
+    for target, size in (("/tmp", int(tmp_mb) * 1024 * 1024), ("/dev/shm", 16 * 1024 * 1024)):
+        below = _mounts_below(target)  # the sandbox's read-only binds there (Python or the course under /tmp)
+        held = [(path, os.path.isdir(path), os.open(path, os.O_PATH)) for path in below]
+        _sys("mount", b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}".encode())
+        for path, is_dir, fd in held:  # bound again, read-only, over the empty one
+            if is_dir:
+                os.makedirs(path, mode=0o755, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o444))
+            _sys("mount", f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None)
+            _sys("mount", b"none", path.encode(), None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+            os.close(fd)
+
+
+def _mounts_below(folder: str) -> list[str]:
+    """The outermost mount points strictly inside ``folder`` (from /proc/self/mountinfo), parents first."""
+    points = []
+    with open("/proc/self/mountinfo") as fh:
+        for line in fh:
+            point = line.split()[4].encode().decode("unicode_escape")  # spaces come as \040
+            if point.startswith(folder.rstrip("/") + "/"):
+                points.append(point)
+    points = sorted(set(points), key=len)
+    return [p for i, p in enumerate(points) if not any(p.startswith(q + "/") for q in points[:i])]
 
 
 def become_init(student: "Student", req_r: int, rep_w: int, status_w: int, uid: int) -> None:
