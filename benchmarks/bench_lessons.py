@@ -118,10 +118,28 @@ def time_lesson(lesson: str, repeats: int) -> LessonTiming:
     spec = load_lesson(lesson)
     data = correct_submission(lesson)
     limits = Limits(timeout_s=TIMEOUT_S)
-    grader = Grader.create(spec, limits=limits, seed="bench-lessons-" + "0" * 32, prewarm=1, fork_server=False)
+    seed = "bench-lessons-" + "0" * 32
+    grader = Grader.create(spec, limits=limits, seed=seed, prewarm=1, fork_server=False)
+    grader.pool.expect(repeats)
+    times, records = _grade_repeatedly(grader, data, repeats)
+    peaks = [p["peak_rss_mb"] for p in grader.profiles.values() if p.get("peak_rss_mb") is not None]
+    forked = []
+    if fork_server_possible(grader.sandbox):
+        server = Grader.create(spec, limits=limits, seed=seed, fork_server=True)
+        forked, more = _grade_repeatedly(server, data, repeats)
+        records += more
+        if server.runner() != "fork servers":
+            raise SystemExit(f"lesson {lesson}: {server.runner()}")
+    worst = min(records, key=lambda r: r.score)
+    return LessonTiming(lesson, times[0], statistics.median(times[1:]), max(peaks) if peaks else None,
+                        worst.score, worst.max_score, statistics.median(forked[1:]) if forked else None,
+                        forked[0] if forked else None)
+
+
+def _grade_repeatedly(grader, data: bytes, repeats: int) -> tuple[list[float], list]:
+    """Grade ``data`` ``repeats`` times in a row with ``grader`` (closed after): seconds and records."""
     times, records = [], []
     try:
-        grader.pool.expect(repeats)
         for k in range(repeats):
             start = time.perf_counter()
             record, _ = grader.grade(f"bench-{k}", data)
@@ -129,24 +147,7 @@ def time_lesson(lesson: str, repeats: int) -> LessonTiming:
             records.append(record)
     finally:
         grader.close()
-    peaks = [p["peak_rss_mb"] for p in grader.profiles.values() if p.get("peak_rss_mb") is not None]
-    forked = []
-    if fork_server_possible(grader.sandbox):
-        server = Grader.create(spec, limits=limits, seed="bench-lessons-" + "0" * 32, fork_server=True)
-        try:
-            for k in range(repeats):
-                start = time.perf_counter()
-                record, _ = server.grade(f"forked-{k}", data)
-                forked.append(time.perf_counter() - start)
-                records.append(record)
-        finally:
-            server.close()
-        if server.runner() != "fork servers":
-            raise SystemExit(f"lesson {lesson}: {server.runner()}")
-    worst = min(records, key=lambda r: r.score)
-    return LessonTiming(lesson, times[0], statistics.median(times[1:]), max(peaks) if peaks else None,
-                        worst.score, worst.max_score, statistics.median(forked[1:]) if forked else None,
-                        forked[0] if forked else None)
+    return times, records
 
 
 def main(argv: list[str] | None = None) -> list[LessonTiming]:
