@@ -601,13 +601,23 @@ class Student:
         except Exception as exc:  # an unexpected kernel answer must not stop grading
             sealed = f"{type(exc).__name__}: {exc}"
 
+        self.open_shell()
+        self.guarded = [self.np, builtins, self.core, checks_pkg, self.wire]
+        self.before = snapshot(self.guarded)
+        return {"sealed": sealed, "withdrawn": withdrawn}
+
+    def open_shell(self) -> None:
+        """The IPython shell the cells run in, its display hook computing a value's text only.
+
+        A bare shell prints a value's text and drops every other format it computed. Left on, the hook drew
+        each Figure a cell returns as a 2x PNG (the lesson's setup asks for sharp inline figures) only to
+        throw it away: a third of lesson 01's cell time. :meth:`figures` draws what the notebook shows, once.
+        """
         from IPython.core.interactiveshell import InteractiveShell
 
         self.shell = InteractiveShell.instance(user_ns={"__name__": "__main__"})
         self.shell.colors = "NoColor"
-        self.guarded = [self.np, builtins, self.core, checks_pkg, self.wire]
-        self.before = snapshot(self.guarded)
-        return {"sealed": sealed, "withdrawn": withdrawn}
+        self.shell.display_formatter.active_types = ["text/plain"]
 
     def cell(self, source: str) -> dict:
         out = CappedText(CELL_OUTPUT_CHARS)
@@ -645,8 +655,7 @@ class Student:
                     last.savefig(buffer, format="png", dpi=FIGURE_DPI)
                     png = buffer.getvalue()
                 else:
-                    data = self.shell.display_formatter.format(last)[0].get("image/png")
-                    png = base64.b64decode(data) if isinstance(data, str) else data
+                    png = self.png_of(last)
                 if isinstance(png, bytes) and len(png) <= FIGURE_BYTES:
                     pngs.append(base64.b64encode(png).decode("ascii"))
             except Exception:  # a value that cannot be drawn is not shown
@@ -667,6 +676,19 @@ class Student:
         except Exception:  # the student's code may have broken pyplot; its figures are then not shown
             return pngs
         return pngs
+
+    def png_of(self, value) -> bytes | None:
+        """``value``'s PNG representation, as IPython's formatters (and ``_repr_png_``) give it; None if none."""
+        import base64
+
+        formatter = self.shell.display_formatter
+        kept = list(formatter.active_types)
+        formatter.active_types = ["image/png"]  # only this one is computed
+        try:
+            data = formatter.format(value, include=("image/png",))[0].get("image/png")
+        finally:
+            formatter.active_types = kept
+        return base64.b64decode(data) if isinstance(data, str) else data
 
     def call(self, eid: str, name: str, raw_cases: list) -> dict:
         exercise = self.get_exercise(eid)
