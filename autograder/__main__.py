@@ -110,7 +110,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         return 1
     print(summary.line())
     if summary.runner:
-        print(f"graded in {summary.runner}")
+        pace = summary.pace_line()
+        print(f"graded in {summary.runner}" + (f" ({pace})" if pace else ""))
     print(f"results in {Path(args.workspace) / 'results' / lesson}, grades in {Path(args.workspace) / 'grades.csv'}, "
           f"who handed in what in {Path(args.workspace) / 'intake' / lesson / 'submissions.csv'}")
     failed = summary.grader_errors()

@@ -847,6 +847,13 @@ class BatchSummary:
     #: How submissions were run: "fork servers", "a sandbox per submission", "Dask workers", with why not
     #: fork servers when they were asked for and could not serve.
     runner: str = ""
+    #: Seconds from the batch's start to each submission run in it finishing (in that order), and to the end
+    #: (records, gradebook and grades.csv written): the instructor's pace line and the benchmarks' figures.
+    finished_s: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    #: Per student id run here (local executor), in the order they finished, the sandbox's phase times
+    #: (:attr:`Grader.profiles`).
+    profiles: dict[str, dict] = field(default_factory=dict)
 
     def count(self, what: str) -> int:
         if what == "timed_out":
@@ -864,6 +871,24 @@ class BatchSummary:
     @property
     def anything_graded(self) -> bool:
         return self.count("graded") + self.count("timed_out") > 0
+
+    def pace(self) -> tuple[float, float] | None:
+        """(seconds until the first submission run was graded, seconds per submission after it: the batch's
+        pace once running, all jobs together); None when fewer than two were run."""
+        done = self.finished_s
+        if len(done) < 2:
+            return None
+        return done[0], (done[-1] - done[0]) / (len(done) - 1)
+
+    def pace_line(self) -> str:
+        """How long the batch took, in words (empty if nothing was run)."""
+        if not self.finished_s:
+            return ""
+        text = f"{len(self.finished_s)} run in {self.seconds:.0f} s"
+        pace = self.pace()
+        if pace is not None:
+            text += f": the first graded after {pace[0]:.1f} s, then one every {pace[1]:.2f} s"
+        return text
 
     def line(self) -> str:
         extra = f", {self.unattributed} file(s) attributed to no student" if self.unattributed else ""
@@ -909,6 +934,8 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
     from autograder.results import write_result as _write
     from autograder.seeds import check_same_seed, require_seed, seed_fingerprint
 
+    started = time.monotonic()
+    finished, finished_s = [], []
     if executor not in ("local", "dask"):
         raise ValueError(f"unknown executor {executor!r}: use 'local' (this machine) or 'dask' (Dask distributed)")
     if scheduler is not None and executor != "dask":
@@ -984,9 +1011,13 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
             if use_gradebook:
                 gradebook.place(workspace, lesson, student_id, spec.notebook_name, sub.data, notebook)
             write_result(workspace, record)
+            finished_s.append(time.monotonic() - started)
+            finished.append(student_id)
     wanted = {s.student_id for s in subs}
     records = [r for r in load_results(workspace, lesson) if r.student_id in wanted]
     if use_gradebook:
         gradebook.sync(workspace, lesson, spec.notebook_name, records)
     export.write_grades(workspace)
-    return BatchSummary(records, reused, len(taken.unattributed), grader.runner() if grader else "Dask workers")
+    return BatchSummary(records, reused, len(taken.unattributed), grader.runner() if grader else "Dask workers",
+                        finished_s, time.monotonic() - started,
+                        {s: grader.profiles[s] for s in finished if grader and s in grader.profiles})

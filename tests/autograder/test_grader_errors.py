@@ -32,6 +32,14 @@ def test_the_summary_line_counts_grader_failures_apart_from_the_students_rejecti
             "student did; re-running the same command grades them again)") in summary.line()
 
 
+def test_the_pace_line_says_how_long_the_batch_took_and_how_fast_it_went_once_running():
+    summary = G.BatchSummary(_records(0), finished_s=[9.0, 11.0, 13.5, 15.0], seconds=16.2)
+    assert summary.pace() == (9.0, 2.0)
+    assert summary.pace_line() == "4 run in 16 s: the first graded after 9.0 s, then one every 2.00 s"
+    assert G.BatchSummary(_records(0), finished_s=[3.0], seconds=3.5).pace_line() == "1 run in 4 s"
+    assert G.BatchSummary(_records(0)).pace_line() == "" and G.BatchSummary(_records(0)).pace() is None
+
+
 def _grade_cli(monkeypatch, tmp_path, capsys, records):
     monkeypatch.setattr(G, "grade_lesson", lambda *a, **kw: G.BatchSummary(records))
     code = main(["grade", "01", str(tmp_path), "--workspace", str(tmp_path / "ws"), "--seed", "1"])

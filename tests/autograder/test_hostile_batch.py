@@ -79,6 +79,14 @@ def test_every_submission_has_a_record(batch):
     expected = {h.student_id for h in H.CATALOGUE} | {"aaa-honest", "zzz-honest"}
     assert set(records) == expected
     assert len(summary.records) == len(expected)
+    # the pace the instructor is shown: every submission run finished once, in order, before the batch ended
+    run = [r for r in records.values() if r.graded]
+    assert len(summary.finished_s) >= len(run) > 2
+    assert summary.finished_s == sorted(summary.finished_s) and 0 < summary.finished_s[-1] <= summary.seconds
+    first, each = summary.pace()
+    assert first == summary.finished_s[0] and 0 < each <= summary.seconds / (len(summary.finished_s) - 1)
+    assert f"{len(summary.finished_s)} run in " in summary.pace_line()
+    assert {r.student_id for r in run} <= set(summary.profiles)  # each run's sandbox phases, for the benchmarks
 
 
 #: Proved alone below, where no other limit can stop it first.
