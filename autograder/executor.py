@@ -22,6 +22,7 @@ import logging
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Protocol
 
 log = logging.getLogger("autograder")
@@ -38,23 +39,43 @@ class LocalExecutor:
 
     Args:
         jobs: jobs running at once (>= 1).
-        slow_after_s: log a warning once when a job has run this long.
+        ahead: jobs more than that started early, to do what they can outside a :meth:`slot` (a submission's
+            checks and cases before its sandbox run, judging after it) while ``jobs`` others hold a slot.
+        slow_after_s: log a warning once when a job has run this long (not counting a wait for a slot).
         progress: show a progress bar (tqdm).
         desc: the progress bar's label.
     """
 
-    def __init__(self, jobs: int = 1, *, slow_after_s: float = 60.0, progress: bool = True, desc: str = "grading"):
+    def __init__(self, jobs: int = 1, *, ahead: int = 0, slow_after_s: float = 60.0, progress: bool = True,
+                 desc: str = "grading"):
         if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
             raise ValueError(f"jobs must be a positive integer, got {jobs!r}; pass --jobs 1 or more")
+        if not isinstance(ahead, int) or isinstance(ahead, bool) or ahead < 0:
+            raise ValueError(f"ahead must be 0 or more, got {ahead!r}")
         self.jobs = jobs
         self.slow_after_s = slow_after_s
         self.progress = progress
         self.desc = desc
-        self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
+        self._pool = ThreadPoolExecutor(max_workers=jobs + ahead, thread_name_prefix="grade")
+        self._slots = threading.BoundedSemaphore(jobs)
         self._futures: dict[Future, str] = {}
         self._started: dict[str, float] = {}
         self._warned: set[str] = set()
         self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, key: str):
+        """Hold one of the ``jobs`` slots (a sandbox running) for job ``key``; waits while all are held.
+
+        Jobs that call it run their part outside it alongside the jobs holding a slot. Waiting for a slot
+        is not running: the job's clock for the slow-job warning restarts when it gets one.
+        """
+        with self._lock:
+            self._started.pop(key, None)
+        with self._slots:
+            with self._lock:
+                self._started[key] = time.monotonic()
+            yield
 
     def __enter__(self) -> "LocalExecutor":
         return self

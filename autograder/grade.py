@@ -21,6 +21,7 @@ The steps, each a small function:
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import re
@@ -438,8 +439,13 @@ class Grader:
         """The cases a submission is graded on: its hidden inputs are drawn from the seed and its digest."""
         return draw_cases(self.spec, self.seed, salt=submission_sha256)
 
-    def grade(self, student_id: str, data: bytes) -> tuple[SubmissionResult, nbformat.NotebookNode | None]:
-        """Grade one submitted notebook's bytes; returns the record and the notebook that was run."""
+    def grade(self, student_id: str, data: bytes, *,
+              slot=None) -> tuple[SubmissionResult, nbformat.NotebookNode | None]:
+        """Grade one submitted notebook's bytes; returns the record and the notebook that was run.
+
+        ``slot``: a context manager factory (:meth:`autograder.executor.LocalExecutor.slot`) held, for
+        ``student_id``, only while the sandbox runs: the checks before and the judging after run beside
+        other submissions' sandboxes."""
         digest = hashlib.sha256(data).hexdigest()
         common = dict(submission_sha256=digest, inputs_sha256=self.inputs_sha256,
                       max_score=self.spec.max_score)
@@ -454,8 +460,9 @@ class Grader:
         job = {"token": token, "cells": self._cells(fixed.notebook),
                "cases": {eid: encode_cases(cs) for eid, cs in cases.items()}}
         payload = json.dumps(job, allow_nan=True).encode("utf-8")  # before a sandbox is taken: nothing to leak
-        started = self.pool.take() if self.pool is not None else self.sandbox.start(prepare=self.prepare)
-        run = started.finish(payload)
+        with slot(student_id) if slot is not None else nullcontext():
+            started = self.pool.take() if self.pool is not None else self.sandbox.start(prepare=self.prepare)
+            run = started.finish(payload)
         messages, problem = parse_channel(run.channel, token)
         grouped = checks_by_id(messages)  # once: both steps below read it
         self.profiles[student_id] = _profile(started.started_at, run, grouped[2])
@@ -970,10 +977,12 @@ def grade_lesson(lesson: str, submissions: Path, workspace: Path, *, jobs: int =
         grader = Grader.create(spec, limits=limits, seed=seed, unsafe=unsafe,
                                prewarm=jobs if prewarm is None else prewarm, fork_server=fork_server)
         inputs_sha256 = grader.inputs_sha256
-        pool = LocalExecutor(jobs, progress=progress, desc=f"grading {lesson}", slow_after_s=slow_after_s)
+        # One job more than --jobs is started, to check the next submission and draw its cases, or judge the
+        # last one, while --jobs sandboxes run: at most --jobs run at once (the slots).
+        pool = LocalExecutor(jobs, ahead=1, progress=progress, desc=f"grading {lesson}", slow_after_s=slow_after_s)
 
         def job(student_id: str, data: bytes) -> tuple:
-            return grader.grade, student_id, data
+            return functools.partial(grader.grade, slot=pool.slot), student_id, data
     if use_gradebook:
         gradebook.prepare(workspace, lesson, source_root=source_root)
     taken = intake_for_lesson(Path(submissions), workspace, lesson, spec.notebook_name, attempt=attempt)
