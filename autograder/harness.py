@@ -968,6 +968,7 @@ def serve_fork_server(limits: dict) -> int:
     submission (its pid namespace's init, orphaned to this subreaper) before it takes the next one. It never
     runs student code, and a submission's processes never see it.
     """
+    import gc
     import socket
 
     ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=int(limits["channel_fd"]))
@@ -986,6 +987,10 @@ def serve_fork_server(limits: dict) -> int:
     except Exception as exc:  # noqa: BLE001 - the grader then starts a sandbox per submission
         ctl.sendall(frame({"error": f"{type(exc).__name__}: {exc}"[:500]}))
         return 3
+    # What the lesson loaded stays as it is in every fork: out of the collector's sight, a child's garbage
+    # collections neither walk it nor write to it (which would copy its pages, fork after fork).
+    gc.collect()
+    gc.freeze()
     ctl.sendall(frame({"ready": True}))
     while True:
         try:

@@ -41,6 +41,8 @@ numpy._graded_before = "yes"
 open("/tmp/mark", "w").write("x")
 open("/dev/shm/mark", "w").write("x")
 _libc.shmget(0x5EED, 4096, 0o1666)
+import gc
+print("LESSON FROZEN", gc.get_freeze_count() > 0)  # the lesson's objects, out of the child's collections
 '''
 
 # Lists the processes it can see and sends SIGKILL to every one of them (its init included), then says so.
@@ -112,6 +114,7 @@ def test_each_submission_is_a_fresh_process_with_its_own_uid_tmp_and_shared_memo
     uids = []
     for record in records:
         assert "TRACES None False False False UID" in record.log_tail, record.log_tail
+        assert "LESSON FROZEN True" in record.log_tail, record.log_tail
         assert _full_marks(record), (record.checks, record.flags)
         uids.append(int(record.log_tail.split("UID", 1)[1].split()[0]))
     assert len(set(uids)) == 3 and 0 not in uids, uids
