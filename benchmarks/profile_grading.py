@@ -2,7 +2,7 @@
 
 Not a ``bench_*`` module (``make bench`` does not run it): run it when you
 change the grader, ``python -m benchmarks.profile_grading [REPEATS]`` (default 3;
-medians are printed). It prints three tables:
+medians are printed). It prints four tables:
 
 1. process start: a bare interpreter on the host, with and without ``site``,
    and inside the sandbox (bubblewrap + the harness exec'ing it);
@@ -15,7 +15,10 @@ medians are printed). It prints three tables:
    its critical path: the grader's steps (timed by wrapping the functions it
    calls) and the sandbox's phases (stamped by the warden: harness start,
    the student process ready with the lesson's modules loaded, the job
-   received, the cells done), then writing the record and the gradebook.
+   received, the cells done), then writing the record and the gradebook;
+4. where fork servers can run (root), the same on a fork server, after the
+   submission that had it load the lesson: the warden's fork, the student
+   process's, its shell, then the same cells and grader steps.
 
 With sandboxes started ahead (``grade``'s default), the phases up to "the
 student process ready" overlap the previous submission.
@@ -92,8 +95,10 @@ def import_costs(repeats: int) -> list[tuple[str, float]]:
     return [(name, statistics.median(r[k] for r in runs)) for k, name in enumerate(IMPORT_NAMES)]
 
 
-def submission_phases(repeats: int) -> list[tuple[str, float]]:
-    """Median seconds of each phase of grading the correct submission (``prewarm=0``)."""
+def submission_phases(repeats: int, fork_server: bool = False) -> list[tuple[str, float]]:
+    """Median seconds of each phase of grading the correct submission: in a sandbox started when it comes
+    (``prewarm=0``), or on a fork server after its first submission (``fork_server``: loading the lesson is
+    then done once, untimed)."""
     from autograder import gradebook
     from autograder import grade as G
     from autograder.demo import synthetic_class
@@ -128,19 +133,30 @@ def submission_phases(repeats: int) -> list[tuple[str, float]]:
         originals = [(owner, name, timed(owner, name, label)) for owner, name, label in wrapped]
         try:
             gradebook.prepare(tmp / "ws", LESSON)
-            grader = G.Grader.create(spec, seed="profile-" + "0" * 32, prewarm=0, fork_server=False)
+            grader = G.Grader.create(spec, seed="profile-" + "0" * 32, prewarm=0, fork_server=fork_server)
+            if fork_server:
+                grader.grade("load", data)  # the server loads the lesson: once per batch, not profiled
+                for values in timings.values():
+                    values.clear()
             for k in range(repeats):
                 start = time.perf_counter()
                 record, notebook = grader.grade(f"p{k}", data)
                 timings.setdefault("total: Grader.grade", []).append(time.perf_counter() - start)
                 phases = grader.profiles[f"p{k}"]["phases"]
-                steps = [("sandbox: bwrap, warden start (from Popen)", 0.0, phases["warden"]),
-                         ("sandbox: student process start, its imports, the lesson's preload, withdrawal, "
-                          "Landlock, shell", phases["warden"], phases["prepared"]),
-                         ("sandbox: job written and read", phases["prepared"], phases["job"]),
-                         ("sandbox: the notebook's cells and checks", phases["job"], phases["cells"]),
-                         ("sandbox: done message, teardown (to the run's end)", phases["cells"],
-                          grader.profiles[f"p{k}"]["run_s"])]  # the run's clock starts with the job,
+                if fork_server:
+                    steps = [("fork server: the warden forked (from the job's hand-over)", 0.0, phases["warden"]),
+                             ("fork server: namespaces, /tmp, the init and the student process forked",
+                              phases["warden"], phases["forked"]),
+                             ("fork server: answers withdrawn, Landlock, a fresh shell, the job read",
+                              phases["forked"], phases["job"])]
+                else:
+                    steps = [("sandbox: bwrap, warden start (from Popen)", 0.0, phases["warden"]),
+                             ("sandbox: student process start, its imports, the lesson's preload, withdrawal, "
+                              "Landlock, shell", phases["warden"], phases["prepared"]),
+                             ("sandbox: job written and read", phases["prepared"], phases["job"])]
+                steps += [("sandbox: the notebook's cells and checks", phases["job"], phases["cells"]),
+                          ("sandbox: done message, teardown (to the run's end)", phases["cells"],
+                           grader.profiles[f"p{k}"]["run_s"])]  # the run's clock starts with the job,
                 #                                          which prewarm=0 writes right after starting it
                 for label, a, b in steps:
                     timings.setdefault(label, []).append(b - a)
@@ -173,6 +189,14 @@ def main(argv: list[str] | None = None) -> None:
     _table("process start", process_starts(repeats))
     _table("imports inside the sandbox (each statement's own time, in this order)", import_costs(repeats))
     _table("one submission, sandbox started when it comes (prewarm=0)", submission_phases(repeats))
+    from autograder.grade import fork_server_possible
+    from autograder.sandbox import Limits, Sandbox
+
+    if fork_server_possible(Sandbox(Limits())):
+        _table("one submission on a fork server, after the one that loaded the lesson (grade's default as root)",
+               submission_phases(repeats, fork_server=True))
+    else:
+        print("\n(no fork-server table: fork servers need the sandbox and the grader running as root)")
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
 
 
